@@ -1,0 +1,36 @@
+# Two commands set everything up on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PEOPLE ?= 100000
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+
+.PHONY: install run test ui bench clean
+
+# Re-install only when the dependency list changes; the project itself is installed editable.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/loyalist run
+
+test: install
+	$(BIN)/python -m pytest
+
+ui: install
+	@mkdir -p $(DAGSTER_HOME)
+	$(BIN)/loyalist parse
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m orchestration.definitions
+
+bench: install
+	$(BIN)/loyalist bench --people $(PEOPLE)
+
+clean:
+	rm -rf warehouse .dagster dbt_project/target dbt_project/logs

@@ -1,0 +1,39 @@
+{#
+    Identifier normalisation shared by every staging model that carries an e-mail or a phone.
+#}
+
+{% macro digits_only(expression) -%}
+    {{ return(adapter.dispatch('digits_only', 'loyalist')(expression)) }}
+{%- endmacro %}
+
+{# Spark and most engines replace every match by default. #}
+{% macro default__digits_only(expression) -%}
+    regexp_replace({{ expression }}, '[^0-9]', '')
+{%- endmacro %}
+
+{# DuckDB and Postgres replace only the first match unless told 'g'. #}
+{% macro duckdb__digits_only(expression) -%}
+    regexp_replace({{ expression }}, '[^0-9]', '', 'g')
+{%- endmacro %}
+
+{#
+    A phone as digits with the country code: '+48 502 133 360', '502133360' and '0048502133360'
+    all become '48502133360'. National numbers (9 digits) get var('default_phone_country_code').
+    Empty input gives null.
+#}
+{% macro normalize_phone(expression) -%}
+    {%- set digits = digits_only(expression) -%}
+    case
+        when {{ digits }} = '' then null
+        -- '00' is the international prefix only on numbers longer than a national one ('000000000' is junk, kept)
+        when {{ digits }} like '00%' and length({{ digits }}) > 11 then substr({{ digits }}, 3)
+        when length({{ digits }}) = 9
+            then {{ dbt.concat(["'" ~ var('default_phone_country_code') ~ "'", digits]) }}
+        else {{ digits }}
+    end
+{%- endmacro %}
+
+{# E-mails compare case-insensitively and arrive with stray whitespace. #}
+{% macro normalize_email(expression) -%}
+    case when trim({{ expression }}) = '' then null else lower(trim({{ expression }})) end
+{%- endmacro %}

@@ -1,0 +1,91 @@
+{#
+    Every identifier every source record carries, as typed nodes ('email:ann@x.pl', 'phone:48502133360').
+    Records that hold an identity (web accounts, loyalty cards) are "holders"; orders, calls and campaign sends only
+    point at identities, so they never count towards an identifier's holder total.
+#}
+
+with
+
+web_accounts as (
+    select * from {{ ref('stg_retail__web_accounts') }}
+),
+
+loyalty_cards as (
+    select * from {{ ref('stg_retail__loyalty_cards') }}
+),
+
+orders as (
+    select * from {{ ref('stg_retail__orders') }}
+),
+
+callcenter_contacts as (
+    select * from {{ ref('stg_retail__callcenter_contacts') }}
+),
+
+campaign_contacts as (
+    select * from {{ ref('stg_retail__campaign_contacts') }}
+),
+
+account_identifiers as (
+    select 'web_account' as record_type, account_id as record_key, 'account' as identifier_type, account_id as identifier_value
+    from web_accounts
+    union all
+    select 'web_account', account_id, 'email', email from web_accounts where email is not null
+    union all
+    select 'web_account', account_id, 'phone', phone from web_accounts where phone is not null
+),
+
+card_identifiers as (
+    select 'loyalty_card' as record_type, card_number as record_key, 'card' as identifier_type, card_number as identifier_value
+    from loyalty_cards
+    union all
+    select 'loyalty_card', card_number, 'email', email from loyalty_cards where email is not null
+    union all
+    select 'loyalty_card', card_number, 'phone', phone from loyalty_cards where phone is not null
+),
+
+order_identifiers as (
+    select 'order' as record_type, order_id as record_key, 'account' as identifier_type, account_id as identifier_value
+    from orders where account_id is not null
+    union all
+    select 'order', order_id, 'card', card_number from orders where card_number is not null
+    union all
+    select 'order', order_id, 'email', guest_email from orders where guest_email is not null
+),
+
+call_identifiers as (
+    select 'callcenter_contact' as record_type, contact_id as record_key, 'phone' as identifier_type, phone as identifier_value
+    from callcenter_contacts where phone is not null
+    union all
+    select 'callcenter_contact', contact_id, 'card', card_number from callcenter_contacts where card_number is not null
+),
+
+campaign_identifiers as (
+    select 'campaign_contact' as record_type, contact_id as record_key, 'email' as identifier_type, email as identifier_value
+    from campaign_contacts where email is not null
+),
+
+unioned as (
+    select * from account_identifiers
+    union all
+    select * from card_identifiers
+    union all
+    select * from order_identifiers
+    union all
+    select * from call_identifiers
+    union all
+    select * from campaign_identifiers
+),
+
+final as (
+    select
+        record_type,
+        record_key,
+        identifier_type,
+        identifier_value,
+        {{ dbt.concat(["identifier_type", "':'", "identifier_value"]) }} as node_id,
+        record_type in ('web_account', 'loyalty_card') as is_holder_record
+    from unioned
+)
+
+select * from final

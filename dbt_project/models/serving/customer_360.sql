@@ -1,0 +1,47 @@
+{#
+    The BI-facing view of a customer: demographics, RFM cell and segment. No raw PII (e-mails,
+    phones, names) ever reaches this schema: only the merged customer_id.
+#}
+
+with
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+rfm as (
+    select * from {{ ref('customer_rfm') }}
+),
+
+segments as (
+    select * from {{ source('ml', 'customer_segments') }}
+),
+
+final as (
+    select
+        customers.customer_id,
+        customers.gender,
+        customers.birth_year,
+        customers.city,
+        customers.home_store_city,
+        customers.web_accounts,
+        customers.loyalty_cards,
+        customers.first_seen_at,
+        rfm.as_of,
+        rfm.recency_days,
+        rfm.frequency,
+        rfm.monetary,
+        rfm.margin,
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        rfm.rfm_cell,
+        segments.segment_id,
+        -- customers with no order before as_of have no RFM and so no k-means segment
+        coalesce(segments.segment_name, 'No purchase yet') as segment_name
+    from customers
+    left join rfm on rfm.customer_id = customers.customer_id
+    left join segments on segments.customer_id = customers.customer_id
+)
+
+select * from final

@@ -1,0 +1,125 @@
+"""What a run produced, for people: stage times, rows per mart, segments, identity quality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dagster import DagsterEventType, DagsterInstance
+
+from ml.identity_eval import pairwise_scores
+from orchestration.project import model_relation, source_relation
+from orchestration.warehouse import row_count, table_exists
+
+__all__ = [
+    "step_durations",
+    "mart_row_counts",
+    "segment_table",
+    "segmentation_quality",
+    "identity_quality",
+    "format_summary",
+]
+
+# Marts a user looks at first, in lineage order.
+SUMMARY_MODELS = ["dim_customers", "dim_products", "fct_orders", "fct_order_lines", "customer_rfm", "customer_360"]
+
+
+def step_durations(instance: DagsterInstance, run_id: str) -> dict[str, float]:
+    """Seconds from start to end of each step of a run, from the run's event log."""
+    started: dict[str, float] = {}
+    durations: dict[str, float] = {}
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            started[event.step_key] = record.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            durations[event.step_key] = record.timestamp - started.get(event.step_key, record.timestamp)
+    return durations
+
+
+def mart_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows of each summary mart that exists."""
+    counts = {}
+    for model in SUMMARY_MODELS:
+        relation = model_relation(model)
+        if table_exists(con, relation):
+            counts[relation] = row_count(con, relation)
+    return counts
+
+
+def segment_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """The segment profiles written by the segmentation asset, or None before the first run."""
+    relation = source_relation("ml", "segment_profiles")
+    if not table_exists(con, relation):
+        return None
+    return con.sql(f"select * exclude (as_of) from {relation} order by segment_id").df()
+
+
+def identity_quality(con: duckdb.DuckDBPyConnection, demo_folder: Path) -> dict | None:
+    """Pairwise precision/recall of the merged customers against the demo generator's truth.
+
+    Evaluated over web accounts and loyalty cards, the records that carry an identity. Returns None
+    when the warehouse was not built from demo data (no truth files).
+    """
+    truth_files = sorted((demo_folder / "truth" / "identity_records").glob("*.parquet"))
+    resolved = model_relation("int_records_resolved")
+    if not truth_files or not table_exists(con, resolved):
+        return None
+    pairs = con.execute(
+        f"""
+        select truth.record_type || ':' || truth.record_key as record, truth.person_id, resolved.customer_id
+        from read_parquet(?) as truth
+        left join {resolved} as resolved
+            on resolved.record_type = truth.record_type and resolved.record_key = truth.record_key
+        where truth.record_type in ('web_account', 'loyalty_card')
+        """,
+        [[str(f) for f in truth_files]],
+    ).df().set_index("record")
+    return pairwise_scores(pairs["customer_id"], pairs["person_id"])
+
+
+def format_summary(
+    durations: dict[str, float],
+    counts: dict[str, int],
+    segments: pd.DataFrame | None,
+    quality: dict | None,
+    identity: dict | None,
+) -> str:
+    """The short text summary printed after ``loyalist run``."""
+    lines = ["", "Stage times"]
+    for step, seconds in durations.items():
+        lines.append(f"  {step:<28}{seconds:>8.1f} s")
+    lines.append(f"  {'all stages':<28}{sum(durations.values()):>8.1f} s")
+    lines += ["", "Rows per mart"]
+    lines += [f"  {name:<28}{rows:>12,}" for name, rows in counts.items()]
+    if identity is not None:
+        lines += [
+            "",
+            "Identity vs the demo's truth (accounts and cards, pairwise)",
+            f"  precision {identity['precision']:.4f}  recall {identity['recall']:.4f}  f1 {identity['f1']:.4f}"
+            f"  ({identity['records']:,} records)",
+        ]
+    if quality:
+        lines += [
+            "",
+            f"Segmentation: k = {quality['k']}, silhouette {quality['silhouette']:.3f}, "
+            f"Davies-Bouldin {quality['davies_bouldin']:.3f}, Calinski-Harabasz {quality['calinski_harabasz']:,.0f}",
+        ]
+    if segments is not None:
+        lines += ["", "Segments", segments.to_string(index=False, float_format=lambda v: f"{v:,.2f}")]
+    return "\n".join(lines)
+
+
+def segmentation_quality(instance: DagsterInstance) -> dict | None:
+    """k and its three quality indices, from the latest customer_segments materialisation."""
+    from dagster import AssetKey
+
+    event = instance.get_latest_materialization_event(AssetKey("customer_segments"))
+    if event is None or event.asset_materialization is None:
+        return None
+    metadata = event.asset_materialization.metadata
+    names = ("k", "silhouette", "davies_bouldin", "calinski_harabasz")
+    return {name: metadata[name].value for name in names if name in metadata}

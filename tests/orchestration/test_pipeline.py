@@ -1,0 +1,114 @@
+"""End to end: every asset materialised into a temp DuckDB file, real outputs checked."""
+
+import pandas as pd
+from dagster import AssetKey
+
+from orchestration import report
+
+
+def test_run_succeeds(pipeline_run):
+    result = pipeline_run["result"]
+    failures = [e.message for e in result.all_events if e.is_failure]
+    assert result.success, failures
+
+
+def test_raw_tables_hold_exactly_the_generated_rows(con, demo_manifest):
+    for table, rows in demo_manifest["rows"]["raw"].items():
+        assert con.execute(f"select count(*) from raw.{table}").fetchall()[0][0] == rows, table
+
+
+def test_identity_precision_and_recall_against_the_generator_truth(con, pipeline_run):
+    scores = report.identity_quality(con, pipeline_run["demo"])
+    assert scores is not None
+    assert scores["records"] > 1000
+    # Deterministic keys only: about a quarter of the true pairs (an account with just an e-mail, a
+    # card with just a phone) share no identifier at all and need probabilistic matching.
+    assert scores["precision"] >= 0.97
+    assert scores["recall"] >= 0.7
+
+
+def test_every_rfm_customer_has_a_segment(con):
+    missing = con.execute(
+        """
+        select count(*) from marts.customer_rfm as rfm
+        left join ml.customer_segments as seg using (customer_id)
+        where seg.segment_id is null or seg.segment_name is null
+        """
+    ).fetchall()[0][0]
+    assert missing == 0
+    assert con.execute("select count(*) from ml.customer_segments").fetchall()[0][0] == con.execute(
+        "select count(*) from marts.customer_rfm"
+    ).fetchall()[0][0]
+
+
+def test_customer_360_has_one_row_per_customer(con):
+    dim = con.execute("select count(*), count(distinct customer_id) from marts.dim_customers").fetchall()[0]
+    c360 = con.execute("select count(*), count(distinct customer_id) from serving.customer_360").fetchall()[0]
+    assert dim[0] == dim[1] > 0
+    assert c360 == dim
+    unnamed = con.execute("select count(*) from serving.customer_360 where segment_name is null").fetchall()[0][0]
+    assert unnamed == 0
+
+
+def test_segment_profiles_add_up(con):
+    profiles = con.sql("select * from ml.segment_profiles").df()
+    rfm = con.sql("select * from marts.customer_rfm").df()
+    assert 3 <= len(profiles) <= 10
+    assert profiles["customers"].sum() == len(rfm)
+    assert abs(profiles["revenue"].sum() - rfm["monetary"].sum()) < 1e-6 * max(1.0, abs(rfm["monetary"].sum()))
+    assert profiles["segment_name"].is_unique
+
+
+def test_segmentation_metadata_reports_the_three_indices(pipeline_run):
+    quality = report.segmentation_quality(pipeline_run["instance"])
+    assert quality is not None
+    assert quality["k"] >= 3
+    assert -1 <= quality["silhouette"] <= 1
+    assert quality["davies_bouldin"] > 0
+    assert quality["calinski_harabasz"] > 0
+
+
+def test_dbt_tests_ran_as_asset_checks_and_passed(pipeline_run):
+    checks = pipeline_run["result"].get_asset_check_evaluations()
+    assert len(checks) >= 20
+    failed = [(c.asset_key.to_user_string(), c.check_name) for c in checks if not c.passed]
+    assert failed == []
+    checked = {c.asset_key for c in checks}
+    assert AssetKey(["marts", "customer_rfm"]) in checked
+
+
+def test_step_durations_cover_every_stage(pipeline_run):
+    durations = report.step_durations(pipeline_run["instance"], pipeline_run["result"].run_id)
+    assert set(durations) == {"demo_raw_data", "warehouse_models", "segmentation", "serving_models"}
+    assert all(seconds > 0 for seconds in durations.values())
+
+
+def test_summary_names_marts_and_segments(con, pipeline_run):
+    text = report.format_summary(
+        report.step_durations(pipeline_run["instance"], pipeline_run["result"].run_id),
+        report.mart_row_counts(con),
+        report.segment_table(con),
+        report.segmentation_quality(pipeline_run["instance"]),
+        report.identity_quality(con, pipeline_run["demo"]),
+    )
+    assert "marts.customer_rfm" in text and "serving.customer_360" in text
+    assert "Davies-Bouldin" in text and "precision" in text
+    names = con.sql("select segment_name from ml.segment_profiles").df()["segment_name"]
+    assert all(name in text for name in names)
+
+
+def test_second_run_keeps_the_raw_data(pipeline_run):
+    """A default run over a warehouse that has raw data must not regenerate or replace it."""
+    from orchestration.assets.raw import RAW_SPECS
+    from orchestration.definitions import defs
+    from orchestration.jobs import PIPELINE_JOB
+
+    job = defs.resolve_job_def(PIPELINE_JOB)
+    result = job.execute_in_process(
+        instance=pipeline_run["instance"],
+        asset_selection=[spec.key for spec in RAW_SPECS],
+        run_config={"ops": {"demo_raw_data": {"config": {"people": 10, "seed": 1}}}},
+    )
+    assert result.success
+    materialization = result.asset_materializations_for_node("demo_raw_data")[0]
+    assert materialization.metadata["origin"].value.startswith("kept")
