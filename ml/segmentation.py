@@ -25,11 +25,9 @@ k-means' arbitrary label order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
@@ -37,97 +35,18 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
+from ml.rfm_frame import CUSTOMER_COLUMNS, FEATURE_COLUMNS, RFM_FRAME, check_int, require_columns, rfm_values
+from ml.segment_profiles import profile_segments
+
 __all__ = [
     "RFMSegmenter",
-    "name_segments",
-    "profile_segments",
     "rfm_feature_matrix",
     "segment_customers",
 ]
 
-_FEATURE_COLUMNS: tuple[str, ...] = ("recency_days", "frequency", "monetary")
-_PROFILE_COLUMNS: tuple[str, ...] = (*_FEATURE_COLUMNS, "margin")
-_CUSTOMER_COLUMNS: tuple[str, ...] = ("customer_id", *_PROFILE_COLUMNS)
-_NAMING_COLUMNS: tuple[str, ...] = (
-    "segment_id",
-    "recency_percentile",
-    "frequency_percentile",
-    "monetary_percentile",
-)
-_RFM_FRAME = "customer RFM frame"
-
-# Bounds of the percentile bands used to name segments: a segment mean below the first third of
-# customers is "low", from the last third on it is "high".
-_LOW_BAND = 1.0 / 3.0
-_HIGH_BAND = 2.0 / 3.0
-
 # Distance block size (elements) for the silhouette: 2e6 float64 = 16 MB per block, small enough
 # for any worker yet large enough that BLAS, not Python, dominates.
 _SILHOUETTE_BLOCK = 2_000_000
-
-
-# --------------------------------------------------------------------------------------------
-# Input validation
-# --------------------------------------------------------------------------------------------
-
-
-def _require_columns(frame: object, columns: Sequence[str], what: str) -> pd.DataFrame:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        noun = "column" if len(missing) == 1 else "columns"
-        names = ", ".join(repr(c) for c in missing)
-        raise ValueError(
-            f"missing {noun} {names} in {what}; expected columns: {', '.join(columns)}"
-        )
-    if len(frame) == 0:
-        raise ValueError(f"{what} is empty; it needs at least one row per customer")
-    return frame
-
-
-def _finite_column(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    series = frame[column]
-    if not is_numeric_dtype(series.dtype) or is_bool_dtype(series.dtype):
-        raise TypeError(
-            f"column {column!r} in {what} must be numeric, got dtype {series.dtype}; "
-            f"convert it with pd.to_numeric"
-        )
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        first = frame.index[int(np.argmax(bad))]
-        raise ValueError(
-            f"column {column!r} in {what} has {int(bad.sum())} missing or infinite values "
-            f"(first at index {first!r}); drop or fill those rows first"
-        )
-    return values
-
-
-def _rfm_values(rfm: object, columns: Sequence[str]) -> dict[str, np.ndarray]:
-    """Validate ``rfm`` and return the requested numeric columns as float64 arrays."""
-    frame = _require_columns(rfm, columns, _RFM_FRAME)
-    values = {c: _finite_column(frame, c, _RFM_FRAME) for c in columns if c != "customer_id"}
-    if "recency_days" in values and (values["recency_days"] < 0).any():
-        count = int((values["recency_days"] < 0).sum())
-        raise ValueError(
-            f"column 'recency_days' in {_RFM_FRAME} has {count} negative values; recency is "
-            f"days since the last order and must be >= 0 (check the reference date)"
-        )
-    if "frequency" in values and (values["frequency"] < 1).any():
-        count = int((values["frequency"] < 1).sum())
-        raise ValueError(
-            f"column 'frequency' in {_RFM_FRAME} has {count} values below 1; the RFM frame "
-            f"should hold only customers with at least one order"
-        )
-    return values
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,7 +97,7 @@ def rfm_feature_matrix(rfm: pd.DataFrame) -> np.ndarray:
     ValueError
         If a column is missing, holds missing/infinite values, or violates its range.
     """
-    features = _log_features(_rfm_values(rfm, _FEATURE_COLUMNS))
+    features = _log_features(rfm_values(rfm, FEATURE_COLUMNS))
     return _fit_scaler(features).transform(features)
 
 
@@ -342,14 +261,14 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         if self.k is not None:
-            _check_int("k", self.k, 2)
-        _check_int("k_min", self.k_min, 2)
-        _check_int("k_max", self.k_max, 2)
+            check_int("k", self.k, 2)
+        check_int("k_min", self.k_min, 2)
+        check_int("k_max", self.k_max, 2)
         if self.k_max < self.k_min:
             raise ValueError(f"k_max ({self.k_max}) must be >= k_min ({self.k_min})")
-        _check_int("selection_sample", self.selection_sample, 3)
-        _check_int("n_init", self.n_init, 1)
-        _check_int("random_state", self.random_state, 0)
+        check_int("selection_sample", self.selection_sample, 3)
+        check_int("n_init", self.n_init, 1)
+        check_int("random_state", self.random_state, 0)
 
     def _kmeans(self, k: int) -> KMeans:
         return KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state)
@@ -376,7 +295,7 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
             customers (or not more than a fixed ``k``).
         """
         self._check_params()
-        values = _rfm_values(rfm, _FEATURE_COLUMNS)
+        values = rfm_values(rfm, FEATURE_COLUMNS)
         log_features = _log_features(values)
         scaler = _fit_scaler(log_features)
         features = scaler.transform(log_features)
@@ -458,218 +377,9 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
             Segment ids in ``0 .. k_ - 1``, in the row order of ``rfm``.
         """
         check_is_fitted(self, "kmeans_")
-        values = _rfm_values(rfm, _FEATURE_COLUMNS)
+        values = rfm_values(rfm, FEATURE_COLUMNS)
         features = self.scaler_.transform(_log_features(values))
         return self.label_map_[self.kmeans_.predict(features)]
-
-
-# --------------------------------------------------------------------------------------------
-# Profiles and names
-# --------------------------------------------------------------------------------------------
-
-
-def _segment_ids(rfm: pd.DataFrame, segment_id: np.ndarray | pd.Series) -> np.ndarray:
-    if isinstance(segment_id, pd.Series):
-        if not segment_id.index.equals(rfm.index):
-            same_rows = (
-                segment_id.index.is_unique
-                and rfm.index.is_unique
-                and len(segment_id) == len(rfm)
-                and rfm.index.isin(segment_id.index).all()
-            )
-            if not same_rows:
-                raise ValueError(
-                    "segment_id is a Series whose index does not match the rows of rfm; align "
-                    "it first or pass segment_id.to_numpy() to match rows by position"
-                )
-            segment_id = segment_id.reindex(rfm.index)
-        raw = segment_id.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        raw = np.asarray(segment_id)
-        if raw.dtype.kind not in "iuf":
-            raise TypeError(f"segment_id must hold integers, got dtype {raw.dtype}")
-        raw = raw.astype(np.float64)
-    if raw.ndim != 1 or raw.shape[0] != len(rfm):
-        raise ValueError(
-            f"segment_id must be one-dimensional with one entry per row of rfm "
-            f"({len(rfm)}), got shape {raw.shape}"
-        )
-    if not np.isfinite(raw).all():
-        raise ValueError(
-            f"segment_id has {int((~np.isfinite(raw)).sum())} missing values; every customer "
-            f"needs a segment"
-        )
-    if (raw < 0).any() or (raw != np.round(raw)).any():
-        raise ValueError("segment_id must hold non-negative integers")
-    return raw.astype(np.int64)
-
-
-def _mid_percentile(sorted_values: np.ndarray, points: np.ndarray) -> np.ndarray:
-    # Mid-rank, so a value shared by many customers (frequency 1 is typical) sits in the middle
-    # of its tie; a relative tolerance keeps a segment mean that differs from that value only by
-    # rounding inside the tie.
-    tolerance = 1e-9 * np.maximum(1.0, np.abs(points))
-    below = np.searchsorted(sorted_values, points - tolerance, side="left")
-    upto = np.searchsorted(sorted_values, points + tolerance, side="right")
-    return (below + upto) / (2.0 * sorted_values.size)
-
-
-def profile_segments(rfm: pd.DataFrame, segment_id: np.ndarray | pd.Series) -> pd.DataFrame:
-    """Size, value and RFM profile of each segment, with a readable name.
-
-    Parameters
-    ----------
-    rfm : pandas.DataFrame
-        Customer RFM frame with ``recency_days``, ``frequency``, ``monetary`` and ``margin``.
-    segment_id : numpy.ndarray or pandas.Series
-        Segment id of each row of ``rfm`` (non-negative integers). An array is matched by
-        position; a Series by index, which must hold exactly the index labels of ``rfm``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per segment present, sorted by ``segment_id``, with columns ``segment_id``,
-        ``segment_name``, ``customers``, ``customer_share``, ``revenue`` (sum of monetary),
-        ``revenue_share``, ``margin`` (sum), ``margin_share``, ``mean_recency_days``,
-        ``mean_frequency``, ``mean_monetary``, ``median_monetary``, and the inputs of the names:
-        ``recency_percentile``, ``frequency_percentile`` and ``monetary_percentile``, the
-        mid-rank percentile (0 to 1) of the segment mean among all customers of ``rfm``.
-        A share is NaN when its total over all customers is 0.
-    """
-    values = _rfm_values(rfm, _PROFILE_COLUMNS)
-    segments = _segment_ids(rfm, segment_id)
-    ids, inverse = np.unique(segments, return_inverse=True)
-    customers = np.bincount(inverse)
-    n = segments.size
-
-    def total(column: str) -> np.ndarray:
-        return np.bincount(inverse, weights=values[column], minlength=ids.size)
-
-    def share(sums: np.ndarray) -> np.ndarray:
-        whole = sums.sum()
-        return sums / whole if whole != 0 else np.full(sums.size, np.nan)
-
-    revenue = total("monetary")
-    margin = total("margin")
-    means = {c: total(c) / customers for c in _FEATURE_COLUMNS}
-    median_monetary = (
-        pd.Series(values["monetary"]).groupby(inverse, sort=True).median().to_numpy()
-    )
-    profile = pd.DataFrame(
-        {
-            "segment_id": ids,
-            "customers": customers.astype(np.int64),
-            "customer_share": customers / n,
-            "revenue": revenue,
-            "revenue_share": share(revenue),
-            "margin": margin,
-            "margin_share": share(margin),
-            "mean_recency_days": means["recency_days"],
-            "mean_frequency": means["frequency"],
-            "mean_monetary": means["monetary"],
-            "median_monetary": median_monetary,
-        }
-    )
-    for column in _FEATURE_COLUMNS:
-        name = "recency" if column == "recency_days" else column
-        profile[f"{name}_percentile"] = _mid_percentile(
-            np.sort(values[column]), means[column]
-        )
-    profile.insert(1, "segment_name", name_segments(profile))
-    return profile
-
-
-def _band(percentile: float) -> str:
-    if percentile < _LOW_BAND:
-        return "low"
-    if percentile >= _HIGH_BAND:
-        return "high"
-    return "mid"
-
-
-def _rule_name(recent: str, frequent: str, spend: str) -> str:
-    # `recent` is the band of recency *goodness*: "high" means bought lately.
-    if recent == "high":
-        if frequent == "high" and spend == "high":
-            return "Champions"
-        if frequent == "high":
-            return "Loyal regulars"
-        if spend == "high":
-            return "Recent big spenders"
-        if frequent == "low":
-            return "Promising newcomers"
-        return "Potential loyalists"
-    if recent == "mid":
-        if frequent == "high" and spend == "high":
-            return "Loyal big spenders"
-        if frequent == "high":
-            return "Steady regulars"
-        if spend == "high":
-            return "Big spenders cooling off"
-        if frequent == "low" and spend == "low":
-            return "About to sleep"
-        return "Needs attention"
-    if frequent == "high" and spend == "high":
-        return "Can't lose them"
-    if spend == "high":
-        return "Big spenders at risk"
-    if frequent == "high":
-        return "Regulars at risk"
-    if frequent == "low" and spend == "low":
-        return "Lost low-value"
-    return "Hibernating"
-
-
-def name_segments(profile: pd.DataFrame) -> pd.Series:
-    """Readable, unique marketing names for segments, from where they sit among customers.
-
-    Each of recency, frequency and monetary is put in a band from the percentile of the segment
-    mean among all customers: low (below 1/3), mid, or high (2/3 and up); recency is reversed so
-    that "high" means a recent purchase. The bands map to the usual RFM vocabulary, e.g. high on
-    all three is "Champions", recent but with few orders is "Promising newcomers", long gone but
-    high-spending is "Big spenders at risk", long gone and low on both is "Lost low-value".
-    Because it uses percentiles, not amounts, the naming works on any currency and scale.
-
-    Parameters
-    ----------
-    profile : pandas.DataFrame
-        Segment profile as built by :func:`profile_segments`; needs ``segment_id``,
-        ``recency_percentile``, ``frequency_percentile`` and ``monetary_percentile`` (0 to 1).
-
-    Returns
-    -------
-    pandas.Series of str, named ``segment_name``
-        Indexed like ``profile``. When two segments get the same name, the ones after the first
-        (in ``segment_id`` order, i.e. by decreasing value) get a suffix " (2)", " (3)", ...
-    """
-    frame = _require_columns(profile, _NAMING_COLUMNS, "segment profile")
-    percentiles = {
-        c: _finite_column(frame, c, "segment profile") for c in _NAMING_COLUMNS[1:]
-    }
-    for column, p in percentiles.items():
-        if ((p < 0) | (p > 1)).any():
-            raise ValueError(
-                f"column {column!r} in segment profile must lie in [0, 1]; build the profile "
-                f"with profile_segments"
-            )
-    if frame["segment_id"].duplicated().any():
-        raise ValueError("segment profile has duplicate segment_id values; expected one row each")
-
-    base = [
-        _rule_name(_band(1.0 - r), _band(f), _band(m))
-        for r, f, m in zip(
-            percentiles["recency_percentile"],
-            percentiles["frequency_percentile"],
-            percentiles["monetary_percentile"],
-        )
-    ]
-    names = [""] * len(base)
-    seen: dict[str, int] = {}
-    for position in np.argsort(frame["segment_id"].to_numpy(), kind="stable"):
-        name = base[position]
-        seen[name] = seen.get(name, 0) + 1
-        names[position] = name if seen[name] == 1 else f"{name} ({seen[name]})"
-    return pd.Series(names, index=frame.index, name="segment_name")
 
 
 def segment_customers(rfm: pd.DataFrame, segmenter: RFMSegmenter) -> pd.DataFrame:
@@ -691,7 +401,7 @@ def segment_customers(rfm: pd.DataFrame, segmenter: RFMSegmenter) -> pd.DataFram
     """
     if not isinstance(segmenter, RFMSegmenter):
         raise TypeError(f"segmenter must be an RFMSegmenter, got {type(segmenter).__name__}")
-    _require_columns(rfm, _CUSTOMER_COLUMNS, _RFM_FRAME)
+    require_columns(rfm, CUSTOMER_COLUMNS, RFM_FRAME)
     check_is_fitted(segmenter, "kmeans_")
     ids = segmenter.predict(rfm)
     profile = profile_segments(rfm, ids)

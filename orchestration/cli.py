@@ -84,24 +84,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.warehouse import WarehouseResource
 
     job = defs.resolve_job_def(PIPELINE_JOB)
-    selection = None
-    if args.only:
-        stage = {a.node_def.name: a for a in defs.assets}.get(args.only)
-        if stage is None:
-            names = ", ".join(a.node_def.name for a in defs.assets)
-            print(f"unknown stage {args.only!r}; stages: {names}", file=sys.stderr)
-            return 2
-        selection = list(stage.keys)
     run_config = _run_config(args)
-    if selection is not None:
-        # run config may only name the ops that run
-        ran = {args.only}
-        run_config = {**run_config, "ops": {k: v for k, v in run_config["ops"].items() if k in ran}}
+    if args.only:
+        stages = [a.node_def.name for a in defs.assets]
+        if args.only not in stages:
+            print(f"unknown stage {args.only!r}; stages: {', '.join(stages)}", file=sys.stderr)
+            return 2
+        # one op (a stage) with the checks it runs itself, and only its own config
+        run_config = {**run_config, "ops": {k: v for k, v in run_config["ops"].items() if k == args.only}}
 
     instance = DagsterInstance.get()
     started = time.perf_counter()
     result = job.execute_in_process(
-        run_config=run_config, instance=instance, asset_selection=selection, raise_on_error=False
+        run_config=run_config,
+        instance=instance,
+        op_selection=[args.only] if args.only else None,
+        raise_on_error=False,
     )
     wall = time.perf_counter() - started
     durations = report.step_durations(instance, result.run_id)

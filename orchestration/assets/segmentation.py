@@ -4,7 +4,8 @@
 from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, MetadataValue, multi_asset
 from dagster_dbt import get_asset_key_for_model
 
-from ml.segmentation import RFMSegmenter, profile_segments
+from ml.segment_profiles import profile_segments
+from ml.segmentation import RFMSegmenter, segment_customers
 from orchestration.assets.dbt import warehouse_models
 from orchestration.project import model_relation, source_relation
 from orchestration.warehouse import WarehouseResource, replace_tables
@@ -60,14 +61,9 @@ def segmentation(context: AssetExecutionContext, config: SegmentationConfig, war
 
     segmenter = RFMSegmenter(k=config.k, k_min=config.k_min, k_max=config.k_max, random_state=config.random_state)
     segmenter.fit(rfm)
-    profile = profile_segments(rfm, segmenter.labels_)
     as_of = rfm["as_of"].iloc[0]
-
-    segments = rfm[["customer_id"]].copy()
-    segments["segment_id"] = segmenter.labels_.astype("int32")
-    segments = segments.merge(profile[["segment_id", "segment_name"]], on="segment_id", how="left")
-    segments["as_of"] = as_of
-    profile = profile.assign(as_of=as_of)
+    profile = profile_segments(rfm, segmenter.labels_).assign(as_of=as_of)
+    segments = segment_customers(rfm, segmenter).astype({"segment_id": "int32"}).assign(as_of=as_of)
 
     with warehouse.connect() as con:
         replace_tables(

@@ -13,12 +13,11 @@ from sklearn.metrics import (
     silhouette_score,
 )
 
+from ml.segment_profiles import name_segments, profile_segments
 from ml.segmentation import (
     RFMSegmenter,
     _selection_table,
     _silhouette_scores,
-    name_segments,
-    profile_segments,
     rfm_feature_matrix,
     segment_customers,
 )

@@ -1,6 +1,5 @@
 """End to end: every asset materialised into a temp DuckDB file, real outputs checked."""
 
-import pandas as pd
 from dagster import AssetKey
 
 from orchestration import report

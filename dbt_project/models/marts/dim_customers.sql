@@ -19,7 +19,7 @@ resolved as (
 ),
 
 orders as (
-    select * from {{ ref('stg_retail__orders') }}
+    select * from {{ ref('int_orders_identified') }}
 ),
 
 web_views as (
@@ -98,10 +98,10 @@ holdings as (
 ),
 
 ordering as (
-    select resolved.customer_id, min(orders.ordered_at) as first_order_at, count(*) as orders
+    select customer_id, min(ordered_at) as first_order_at, count(*) as orders
     from orders
-    inner join resolved on resolved.record_type = 'order' and resolved.record_key = orders.order_id
-    group by resolved.customer_id
+    where customer_id is not null
+    group by customer_id
 ),
 
 browsing as (

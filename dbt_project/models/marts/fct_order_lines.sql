@@ -6,7 +6,7 @@
 with
 
 orders as (
-    select * from {{ ref('stg_retail__orders') }}
+    select * from {{ ref('int_orders_identified') }}
 ),
 
 order_lines as (
@@ -21,19 +21,13 @@ products as (
     select * from {{ ref('stg_retail__products') }}
 ),
 
-order_customers as (
-    select record_key as order_id, customer_id
-    from {{ ref('int_records_resolved') }}
-    where record_type = 'order'
-),
-
 sales as (
     select
         {{ dbt.concat(["'S-'", "order_lines.order_line_id"]) }} as line_event_id,
         'sale' as event_type,
         order_lines.order_line_id,
         orders.order_id,
-        order_customers.customer_id,
+        orders.customer_id,
         orders.channel,
         orders.ordered_at as event_at,
         order_lines.product_id,
@@ -46,7 +40,6 @@ sales as (
         order_lines.quantity * products.unit_cost as cost
     from order_lines
     inner join orders on orders.order_id = order_lines.order_id
-    left join order_customers on order_customers.order_id = orders.order_id
     left join products on products.product_id = order_lines.product_id
 ),
 

@@ -1,7 +1,7 @@
 with
 
 orders as (
-    select * from {{ ref('stg_retail__orders') }}
+    select * from {{ ref('int_orders_identified') }}
 ),
 
 stores as (
@@ -10,12 +10,6 @@ stores as (
 
 line_events as (
     select * from {{ ref('fct_order_lines') }}
-),
-
-order_customers as (
-    select record_key as order_id, customer_id
-    from {{ ref('int_records_resolved') }}
-    where record_type = 'order'
 ),
 
 measures as (
@@ -35,7 +29,7 @@ measures as (
 final as (
     select
         orders.order_id,
-        order_customers.customer_id,
+        orders.customer_id,
         orders.channel,
         orders.store_id,
         stores.city as store_city,
@@ -50,7 +44,6 @@ final as (
         coalesce(measures.net_amount, 0) as net_amount,
         coalesce(measures.net_margin, 0) as net_margin
     from orders
-    left join order_customers on order_customers.order_id = orders.order_id
     left join measures on measures.order_id = orders.order_id
     left join stores on stores.store_id = orders.store_id
 )
