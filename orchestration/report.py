@@ -21,6 +21,12 @@ __all__ = [
     "format_summary",
 ]
 
+# Columns of the printed segment table (the full profile is in the warehouse).
+SEGMENT_SUMMARY_COLUMNS = [
+    "segment_id", "segment_name", "customers", "customer_share", "revenue", "revenue_share",
+    "margin", "margin_share", "mean_recency_days", "mean_frequency", "mean_monetary",
+]
+
 # Marts a user looks at first, in lineage order.
 SUMMARY_MODELS = ["dim_customers", "dim_products", "fct_orders", "fct_order_lines", "customer_rfm", "customer_360"]
 
@@ -55,7 +61,7 @@ def segment_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     relation = source_relation("ml", "segment_profiles")
     if not table_exists(con, relation):
         return None
-    return con.sql(f"select * exclude (as_of) from {relation} order by segment_id").df()
+    return con.sql(f"select {', '.join(SEGMENT_SUMMARY_COLUMNS)} from {relation} order by segment_id").df()
 
 
 def identity_quality(con: duckdb.DuckDBPyConnection, demo_folder: Path) -> dict | None:

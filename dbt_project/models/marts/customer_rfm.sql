@@ -69,7 +69,7 @@ scored as (
 final as (
     select
         *,
-        {{ dbt.concat(["cast(r_score as varchar)", "cast(f_score as varchar)", "cast(m_score as varchar)"]) }}
+        {{ dbt.concat([as_text('r_score'), as_text('f_score'), as_text('m_score')]) }}
             as rfm_cell
     from scored
 )

@@ -43,7 +43,7 @@ holder_records as (
         web_accounts.gender,
         web_accounts.birth_year,
         web_accounts.city,
-        cast(null as varchar) as store_id
+        {{ as_text('null') }} as store_id
     from web_accounts
     inner join resolved
         on resolved.record_type = 'web_account' and resolved.record_key = web_accounts.account_id

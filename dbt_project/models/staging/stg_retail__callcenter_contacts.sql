@@ -6,11 +6,11 @@ source as (
 
 renamed as (
     select
-        cast(contact_id as varchar) as contact_id,
+        {{ as_text('contact_id') }} as contact_id,
         cast(contacted_at as timestamp) as contacted_at,
         {{ normalize_phone('phone') }} as phone,
-        cast(card_number as varchar) as card_number,
-        cast(reason as varchar) as reason
+        {{ as_text('card_number') }} as card_number,
+        {{ as_text('reason') }} as reason
     from source
 )
 

@@ -6,10 +6,10 @@ source as (
 
 renamed as (
     select
-        cast(contact_id as varchar) as contact_id,
-        cast(campaign_id as varchar) as campaign_id,
+        {{ as_text('contact_id') }} as contact_id,
+        {{ as_text('campaign_id') }} as campaign_id,
         {{ normalize_email('email') }} as email,
-        cast(offer as varchar) as offer,
+        {{ as_text('offer') }} as offer,
         cast(sent_at as timestamp) as sent_at,
         cast(opened_at as timestamp) as opened_at,
         cast(clicked_at as timestamp) as clicked_at

@@ -6,9 +6,9 @@ source as (
 
 renamed as (
     select
-        cast(card_number as varchar) as card_number,
+        {{ as_text('card_number') }} as card_number,
         cast(issued_at as timestamp) as issued_at,
-        cast(store_id as varchar) as store_id,
+        {{ as_text('store_id') }} as store_id,
         {{ normalize_phone('phone') }} as phone,
         {{ normalize_email('email') }} as email,
         trim(first_name) as first_name,

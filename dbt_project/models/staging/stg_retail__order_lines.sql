@@ -6,16 +6,16 @@ source as (
 
 renamed as (
     select
-        {{ dbt.concat(["cast(order_id as varchar)", "'-'", "cast(line_number as varchar)"]) }}
+        {{ dbt.concat([as_text('order_id'), "'-'", as_text('line_number')]) }}
             as order_line_id,
-        cast(order_id as varchar) as order_id,
+        {{ as_text('order_id') }} as order_id,
         cast(line_number as integer) as line_number,
-        cast(sku as varchar) as product_id,
+        {{ as_text('sku') }} as product_id,
         cast(quantity as integer) as quantity,
         cast(unit_list_price as double) as unit_list_price,
         cast(unit_price as double) as unit_price,
         cast(discount_pct as double) as discount_pct,
-        cast(promotion_id as varchar) as promotion_id
+        {{ as_text('promotion_id') }} as promotion_id
     from source
 )
 

@@ -6,13 +6,13 @@ source as (
 
 renamed as (
     select
-        cast(order_id as varchar) as order_id,
+        {{ as_text('order_id') }} as order_id,
         cast(ordered_at as timestamp) as ordered_at,
         lower(channel) as channel,
-        cast(account_id as varchar) as account_id,
+        {{ as_text('account_id') }} as account_id,
         {{ normalize_email('guest_email') }} as guest_email,
-        cast(card_number as varchar) as card_number,
-        cast(store_id as varchar) as store_id
+        {{ as_text('card_number') }} as card_number,
+        {{ as_text('store_id') }} as store_id
     from source
 )
 

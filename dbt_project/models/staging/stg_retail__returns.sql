@@ -6,15 +6,15 @@ source as (
 
 renamed as (
     select
-        cast(return_id as varchar) as return_id,
-        {{ dbt.concat(["cast(order_id as varchar)", "'-'", "cast(line_number as varchar)"]) }}
+        {{ as_text('return_id') }} as return_id,
+        {{ dbt.concat([as_text('order_id'), "'-'", as_text('line_number')]) }}
             as order_line_id,
-        cast(order_id as varchar) as order_id,
+        {{ as_text('order_id') }} as order_id,
         cast(line_number as integer) as line_number,
         cast(returned_at as timestamp) as returned_at,
         cast(quantity as integer) as quantity,
         lower(channel) as channel,
-        cast(reason as varchar) as reason
+        {{ as_text('reason') }} as reason
     from source
 )
 

@@ -6,8 +6,8 @@ source as (
 
 renamed as (
     select
-        cast(store_id as varchar) as store_id,
-        cast(city as varchar) as city
+        {{ as_text('store_id') }} as store_id,
+        {{ as_text('city') }} as city
     from source
 )
 

@@ -6,7 +6,7 @@ source as (
 
 renamed as (
     select
-        cast(account_id as varchar) as account_id,
+        {{ as_text('account_id') }} as account_id,
         cast(created_at as timestamp) as created_at,
         {{ normalize_email('email') }} as email,
         {{ normalize_phone('phone') }} as phone,

@@ -6,10 +6,10 @@ source as (
 
 renamed as (
     select
-        cast(view_id as varchar) as view_id,
+        {{ as_text('view_id') }} as view_id,
         cast(viewed_at as timestamp) as viewed_at,
-        cast(account_id as varchar) as account_id,
-        cast(sku as varchar) as product_id
+        {{ as_text('account_id') }} as account_id,
+        {{ as_text('sku') }} as product_id
     from source
 )
 
