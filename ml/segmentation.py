@@ -15,7 +15,7 @@ column                    type   meaning
 Extra columns are ignored. Typical use::
 
     segmenter = RFMSegmenter(random_state=0).fit(rfm)
-    profile = profile_segments(rfm, segmenter.labels_)
+    profile = ml.segment_profiles.profile_segments(rfm, segmenter.labels_)
     customers = segment_customers(rfm, segmenter)
 
 Segment ids are ordered by value: segment 0 has the highest mean monetary, so ids do not depend on
