@@ -7,10 +7,12 @@ PEOPLE ?= 100000
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: install run test ui bench clean
+.PHONY: install run test ui bench clean distclean
 
 # Re-install only when the dependency list changes; the project itself is installed editable.
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Loyalist needs Python >= 3.11; run: make PYTHON=python3.11 ..."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -34,3 +36,6 @@ bench: install
 
 clean:
 	rm -rf warehouse .dagster dbt_project/target dbt_project/logs
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,7 +1,8 @@
 """``make bench``: generate N people into a scratch warehouse and measure every stage.
 
-Each stage runs as its own process so that its wall time and peak memory (``wait4``'s maxrss,
-which covers the dbt subprocess too) belong to that stage alone. "step s" is the Dagster step's
+Each stage runs as its own process so that its wall time and peak memory belong to that stage
+alone. Peak memory is ``wait4``'s maxrss: the largest single process of the stage's tree (the
+Dagster process or its dbt subprocess), not their sum. "step s" is the Dagster step's
 own time; the difference to "wall s" is process start-up (importing Dagster, dbt and the
 Definitions, measured once on its own) and the printed summary.
 """

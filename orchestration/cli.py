@@ -21,8 +21,9 @@ def _prepare_environment() -> None:
     os.environ["DAGSTER_HOME"] = str(home)
     config = home / "dagster.yaml"
     if not config.exists():
-        # no network here or at many users' sites: telemetry would only time out
-        config.write_text("telemetry:\n  enabled: false\n")
+        # no network here or at many users' sites: telemetry would only time out. One run at a
+        # time from the UI: every run writes the one DuckDB file, which takes a single writer.
+        config.write_text("telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n")
 
 
 def _iso_date(text: str) -> str:
@@ -102,19 +103,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise_on_error=False,
     )
     wall = time.perf_counter() - started
-    durations = report.step_durations(instance, result.run_id)
-    with WarehouseResource().connect(read_only=True) as con:
-        counts = report.mart_row_counts(con)
-        segments = report.segment_table(con)
-        identity = report.identity_quality(con, settings.demo_dir())
-    print(report.format_summary(durations, counts, segments, report.segmentation_quality(instance), identity))
-    status = "succeeded" if result.success else "FAILED"
-    print(f"\nRun {result.run_id} {status} in {wall:.1f} s; warehouse {settings.warehouse_path()}")
-    if not result.success:
-        for event in result.all_events:
-            if event.is_failure and event.step_key:
-                print(f"  step {event.step_key} failed: {event.message}", file=sys.stderr)
-    return 0 if result.success else 1
+    if result.success:
+        durations = report.step_durations(instance, result.run_id)
+        with WarehouseResource().connect(read_only=True) as con:
+            counts = report.mart_row_counts(con)
+            segments = report.segment_table(con)
+            identity = report.identity_quality(con, settings.demo_dir())
+        quality = report.segmentation_quality(instance, result.run_id)
+        print(report.format_summary(durations, counts, segments, quality, identity))
+        print(f"\nRun {result.run_id} succeeded in {wall:.1f} s; warehouse {settings.warehouse_path()}")
+        return 0
+    print(f"\nRun {result.run_id} FAILED after {wall:.1f} s; warehouse {settings.warehouse_path()}", file=sys.stderr)
+    for event in result.all_events:
+        if event.is_failure and event.step_key:
+            print(f"  step {event.step_key} failed: {event.message}", file=sys.stderr)
+    return 1
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -137,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     run = sub.add_parser("run", help="materialise every asset and print a summary")
-    run.add_argument("--as-of", type=_iso_date, default=None, help="cut-off date YYYY-MM-DD (default: last event date)")
+    run.add_argument("--as-of", type=_iso_date, default=None, help="RFM cut-off date YYYY-MM-DD (default: last event date)")
     run.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
     run.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
     run.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")

@@ -119,12 +119,12 @@ def format_summary(
     return "\n".join(lines)
 
 
-def segmentation_quality(instance: DagsterInstance) -> dict | None:
-    """k and its three quality indices, from the latest customer_segments materialisation."""
+def segmentation_quality(instance: DagsterInstance, run_id: str | None = None) -> dict | None:
+    """k and its three quality indices from the latest customer_segments materialisation (of ``run_id``, if given)."""
     from dagster import AssetKey
 
     event = instance.get_latest_materialization_event(AssetKey("customer_segments"))
-    if event is None or event.asset_materialization is None:
+    if event is None or event.asset_materialization is None or (run_id and event.run_id != run_id):
         return None
     metadata = event.asset_materialization.metadata
     names = ("k", "silhouette", "davies_bouldin", "calinski_harabasz")

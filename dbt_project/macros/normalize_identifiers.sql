@@ -11,7 +11,7 @@
     regexp_replace({{ expression }}, '[^0-9]', '')
 {%- endmacro %}
 
-{# DuckDB and Postgres replace only the first match unless told 'g'. #}
+{# DuckDB replaces only the first match unless told 'g'. #}
 {% macro duckdb__digits_only(expression) -%}
     regexp_replace({{ expression }}, '[^0-9]', '', 'g')
 {%- endmacro %}

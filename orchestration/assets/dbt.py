@@ -7,6 +7,7 @@ the Python model assets, the serving models after them, because serving reads th
 
 import json
 import os
+from datetime import date
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,19 +41,30 @@ class LoyalistDbtTranslator(DagsterDbtTranslator):
 
 
 class DbtBuildConfig(Config):
-    """The run's cut-off date: every mart uses only events strictly before it (YYYY-MM-DD)."""
+    """The run's cut-off date (YYYY-MM-DD): customer_rfm, and so the segments, use only events before it."""
 
     as_of: str | None = None
+
+
+def _dbt_vars(config: DbtBuildConfig) -> dict:
+    """dbt vars from the run config; a malformed date is refused here, not deep inside dbt's SQL."""
+    if not config.as_of:
+        return {}
+    try:
+        return {"as_of": date.fromisoformat(config.as_of).isoformat()}
+    except ValueError:
+        raise ValueError(f"as_of must be a date written YYYY-MM-DD, got {config.as_of!r}") from None
 
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig):
     # dbt runs as its own process and finds the warehouse through this variable (profiles.yml).
     os.environ["LOYALIST_WAREHOUSE"] = str(warehouse.resolved_path)
     # "buildable": a test that also reads a model outside this selection (customer_360 -> dim_customers)
-    # runs with the invocation that builds that model, not before it exists
-    args = ["build", "--indirect-selection", "buildable"]
-    if config.as_of:
-        args += ["--vars", json.dumps({"as_of": config.as_of})]
+    # runs with the invocation that builds that model, not before it exists. A default only, so
+    # dagster-dbt can still narrow it when a user deselects checks.
+    os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
+    dbt_vars = _dbt_vars(config)
+    args = ["build", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
     yield from dbt.cli(args, context=context).stream()
 
 

@@ -1,6 +1,7 @@
 """Customer segmentation: k-means on the RFM mart, written back as warehouse tables."""
 
 
+import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, Config, MaterializeResult, MetadataValue, multi_asset
 from dagster_dbt import get_asset_key_for_model
 
@@ -61,7 +62,8 @@ def segmentation(context: AssetExecutionContext, config: SegmentationConfig, war
 
     segmenter = RFMSegmenter(k=config.k, k_min=config.k_min, k_max=config.k_max, random_state=config.random_state)
     segmenter.fit(rfm)
-    as_of = rfm["as_of"].iloc[0]
+    # pandas turns the DATE into a timestamp; write it back as a date so serving can join on it
+    as_of = pd.Timestamp(rfm["as_of"].iloc[0]).date()
     profile = profile_segments(rfm, segmenter.labels_).assign(as_of=as_of)
     segments = segment_customers(rfm, segmenter).astype({"segment_id": "int32"}).assign(as_of=as_of)
 

@@ -18,6 +18,9 @@ def rebuilt_with_as_of(pipeline_run, tmp_path):
     """A copy of the test warehouse whose customer_rfm was rebuilt as of AS_OF by dbt."""
     warehouse = tmp_path / "loyalist.duckdb"
     shutil.copy(pipeline_run["warehouse"], warehouse)
+    wal = pipeline_run["warehouse"].with_suffix(".duckdb.wal")
+    if wal.exists():
+        shutil.copy(wal, warehouse.with_suffix(".duckdb.wal"))
     subprocess.run(
         [dbt_executable(), "build", "--select", "customer_rfm", "--vars", json.dumps({"as_of": AS_OF}),
          "--target-path", str(tmp_path / "target")],

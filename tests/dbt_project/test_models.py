@@ -50,15 +50,52 @@ def test_junk_identifiers_are_suppressed_and_link_nothing(con):
     assert linked == 0
 
 
-def test_no_identifier_above_the_guard_links(con):
-    leaked = con.execute(
+def test_no_suppressed_identifier_links(con):
+    suppressed, leaked = con.execute(
         """
-        select count(*) from intermediate.int_identifier_edges_built as edges
+        select
+            (select count(*) from intermediate.int_identifiers_screened where is_suppressed),
+            (select count(*) from intermediate.int_identifier_edges_built as edges
+             inner join intermediate.int_identifiers_screened as screened using (node_id)
+             where screened.is_suppressed)
+        """
+    ).fetchall()[0]
+    assert suppressed > 0
+    assert leaked == 0
+
+
+def test_the_guard_follows_the_configured_limit(con):
+    from orchestration.project import dbt_project
+    import yaml
+
+    limit = yaml.safe_load((dbt_project.project_dir / "dbt_project.yml").read_text())["vars"][
+        "identity_max_holders_per_identifier"
+    ]
+    wrong = con.execute(
+        f"select count(*) from intermediate.int_identifiers_screened where is_suppressed <> (holders > {limit})"
+    ).fetchall()[0][0]
+    assert wrong == 0
+
+
+def test_a_phone_on_calls_quoting_many_cards_is_suppressed(con):
+    """Holders are counted on every record: a phone typed on calls that quote many cards links none."""
+    counted = con.execute(
+        """
+        with call_cards as (
+            select phone.node_id, count(distinct card.node_id) as cards
+            from intermediate.int_record_identifiers_unioned as phone
+            inner join intermediate.int_record_identifiers_unioned as card
+                using (record_type, record_key)
+            where phone.record_type = 'callcenter_contact'
+              and phone.identifier_type = 'phone' and card.identifier_type = 'card'
+            group by phone.node_id
+        )
+        select count(*) from call_cards
         inner join intermediate.int_identifiers_screened as screened using (node_id)
-        where screened.holders > 3
+        where screened.holders < call_cards.cards
         """
     ).fetchall()[0][0]
-    assert leaked == 0
+    assert counted == 0
 
 
 def test_returns_are_negative_facts_that_net_out(con):

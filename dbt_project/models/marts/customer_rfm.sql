@@ -43,7 +43,7 @@ measured as (
     select
         customer_id,
         as_of,
-        {{ dbt.datediff('cast(last_order_at as date)', 'as_of', 'day') }} as recency_days,
+        cast({{ dbt.datediff('cast(last_order_at as date)', 'as_of', 'day') }} as {{ dbt.type_bigint() }}) as recency_days,
         frequency,
         monetary,
         margin

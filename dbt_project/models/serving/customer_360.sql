@@ -37,11 +37,12 @@ final as (
         rfm.m_score,
         rfm.rfm_cell,
         segments.segment_id,
-        -- customers with no order before as_of have no RFM and so no k-means segment
-        coalesce(segments.segment_name, 'No purchase yet') as segment_name
+        -- customers with no order before as_of have no RFM and so no k-means segment; a customer
+        -- with RFM but no segment of the same as_of (stale segmentation) stays null and fails a test
+        case when rfm.customer_id is null then 'No purchase yet' else segments.segment_name end as segment_name
     from customers
     left join rfm on rfm.customer_id = customers.customer_id
-    left join segments on segments.customer_id = customers.customer_id
+    left join segments on segments.customer_id = rfm.customer_id and segments.as_of = rfm.as_of
 )
 
 select * from final

@@ -1,7 +1,8 @@
 {#
-    One row per identifier with the number of accounts/cards that hold it. An identifier held by more
-    than var('identity_max_holders_per_identifier') of them is suppressed: it is a household
+    One row per identifier with the number of accounts/cards it appears with. An identifier seen
+    with more than var('identity_max_holders_per_identifier') of them is suppressed: it is a household
     landline, a shop's placeholder e-mail or a cashier's 000000000, and must not glue strangers together.
+    "Appears with" counts every record: a card's own phone, and a phone typed on a call that quotes a card.
 #}
 
 with
@@ -10,15 +11,25 @@ record_identifiers as (
     select * from {{ ref('int_record_identifiers_unioned') }}
 ),
 
+-- the account or card a record belongs to or quotes (orders and calls carry at most one)
+record_holders as (
+    select record_type, record_key, min(node_id) as holder_node_id
+    from record_identifiers
+    where identifier_type in ('account', 'card')
+    group by record_type, record_key
+),
+
 counted as (
     select
-        node_id,
-        identifier_type,
-        count(distinct case when is_holder_record then {{ dbt.concat(["record_type", "':'", "record_key"]) }} end)
-            as holders,
+        record_identifiers.node_id,
+        record_identifiers.identifier_type,
+        count(distinct record_holders.holder_node_id) as holders,
         count(*) as records
     from record_identifiers
-    group by node_id, identifier_type
+    left join record_holders
+        on record_holders.record_type = record_identifiers.record_type
+        and record_holders.record_key = record_identifiers.record_key
+    group by record_identifiers.node_id, record_identifiers.identifier_type
 ),
 
 final as (
