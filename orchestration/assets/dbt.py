@@ -8,6 +8,7 @@ the Python model assets, the serving models after them, because serving reads th
 import json
 import os
 from datetime import date
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,7 +66,10 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
     dbt_vars = _dbt_vars(config)
     args = ["build", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
-    yield from dbt.cli(args, context=context).stream()
+    # One target folder per stage, reused: dagster-dbt's default is a new folder per invocation
+    # (a few MB each, never cleaned up), and a stable one lets dbt reuse its partial parse.
+    target_path = Path("target") / context.op_def.name
+    yield from dbt.cli(args, context=context, target_path=target_path).stream()
 
 
 def _dbt_stage(name: str, description: str, **selection: str):
