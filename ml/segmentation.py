@@ -191,6 +191,13 @@ def _cluster_metrics(features: np.ndarray, labels: np.ndarray) -> tuple[float, f
 # --------------------------------------------------------------------------------------------
 
 
+def _canonical_order(rfm: pd.DataFrame) -> np.ndarray:
+    """Row positions sorted by ``customer_id`` (by the RFM values when there is no id column)."""
+    if "customer_id" in rfm.columns:
+        return rfm["customer_id"].argsort(kind="stable").to_numpy()
+    return np.lexsort([rfm[c].to_numpy() for c in reversed(FEATURE_COLUMNS)])
+
+
 class RFMSegmenter(ClusterMixin, BaseEstimator):
     """K-means segmentation of customers on scaled log-RFM features.
 
@@ -295,7 +302,10 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
             customers (or not more than a fixed ``k``).
         """
         self._check_params()
-        values = rfm_values(rfm, FEATURE_COLUMNS)
+        # k-means' sampling and seeding go by row position, and a warehouse returns rows in no
+        # fixed order: fit in a canonical order so the same customers give the same segments.
+        canonical = _canonical_order(rfm)
+        values = {c: v[canonical] for c, v in rfm_values(rfm, FEATURE_COLUMNS).items()}
         log_features = _log_features(values)
         scaler = _fit_scaler(log_features)
         features = scaler.transform(log_features)
@@ -359,7 +369,9 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
         self.kmeans_ = kmeans
         self.label_map_ = label_map
         self.cluster_centers_ = centers[order]
-        self.labels_ = label_map[raw]
+        labels = np.empty(n, dtype=np.int64)
+        labels[canonical] = label_map[raw]  # back to the caller's row order
+        self.labels_ = labels
         self.n_selection_rows_ = sample.shape[0]
         return self
 

@@ -445,3 +445,25 @@ def test_segment_customers_joins_names(blobs: pd.DataFrame) -> None:
     assert customers.groupby("segment_id")["segment_name"].nunique().eq(1).all()
     with pytest.raises(TypeError, match="segmenter must be an RFMSegmenter"):
         segment_customers(blobs, object())  # type: ignore[arg-type]
+
+
+def test_segments_do_not_depend_on_the_row_order_of_overlapping_real_like_data():
+    """Unlike separated blobs, overlapping clusters expose k-means' dependence on row position."""
+    rng = np.random.default_rng(11)
+    n = 30_000
+    rfm = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:06d}" for i in range(n)],
+            "recency_days": rng.integers(1, 900, n),
+            "frequency": rng.geometric(0.35, n),
+            "monetary": rng.lognormal(6, 1.1, n),
+            "margin": rng.lognormal(5, 1.1, n),
+        }
+    )
+    first = RFMSegmenter(random_state=0, selection_sample=5_000).fit(rfm)
+    shuffled = rfm.sample(frac=1.0, random_state=3)
+    second = RFMSegmenter(random_state=0, selection_sample=5_000).fit(shuffled)
+    by_id_first = pd.Series(first.labels_, index=rfm["customer_id"])
+    by_id_second = pd.Series(second.labels_, index=shuffled["customer_id"]).reindex(by_id_first.index)
+    assert first.k_ == second.k_
+    assert (by_id_first == by_id_second).all()
