@@ -103,21 +103,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise_on_error=False,
     )
     wall = time.perf_counter() - started
-    if result.success:
-        durations = report.step_durations(instance, result.run_id)
+    if not result.success:
+        print(f"\nRun {result.run_id} FAILED after {wall:.1f} s; warehouse {settings.warehouse_path()}", file=sys.stderr)
+        for event in result.all_events:
+            if event.is_failure and event.step_key:
+                print(f"  step {event.step_key} failed: {event.message}", file=sys.stderr)
+        return 1
+    durations = report.step_durations(instance, result.run_id)
+    if args.only:
+        # one stage: its time is the news; marts, identity and segments belong to whole runs
+        print(report.format_summary(durations, {}, None, None, None))
+    else:
         with WarehouseResource().connect(read_only=True) as con:
             counts = report.mart_row_counts(con)
             segments = report.segment_table(con)
             identity = report.identity_quality(con, settings.demo_dir())
         quality = report.segmentation_quality(instance, result.run_id)
         print(report.format_summary(durations, counts, segments, quality, identity))
-        print(f"\nRun {result.run_id} succeeded in {wall:.1f} s; warehouse {settings.warehouse_path()}")
-        return 0
-    print(f"\nRun {result.run_id} FAILED after {wall:.1f} s; warehouse {settings.warehouse_path()}", file=sys.stderr)
-    for event in result.all_events:
-        if event.is_failure and event.step_key:
-            print(f"  step {event.step_key} failed: {event.message}", file=sys.stderr)
-    return 1
+    print(f"\nRun {result.run_id} succeeded in {wall:.1f} s; warehouse {settings.warehouse_path()}")
+    return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

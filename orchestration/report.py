@@ -99,8 +99,9 @@ def format_summary(
     for step, seconds in durations.items():
         lines.append(f"  {step:<28}{seconds:>8.1f} s")
     lines.append(f"  {'all stages':<28}{sum(durations.values()):>8.1f} s")
-    lines += ["", "Rows per mart"]
-    lines += [f"  {name:<28}{rows:>12,}" for name, rows in counts.items()]
+    if counts:
+        lines += ["", "Rows per mart"]
+        lines += [f"  {name:<28}{rows:>12,}" for name, rows in counts.items()]
     if identity is not None:
         lines += [
             "",

@@ -16,7 +16,7 @@ from dagster import ConfigurableResource
 
 from orchestration import settings
 
-__all__ = ["WarehouseResource", "table_exists", "row_count", "replace_tables", "load_parquet_tables"]
+__all__ = ["WarehouseResource", "table_exists", "row_count", "transaction", "replace_tables", "load_parquet_tables"]
 
 
 class WarehouseResource(ConfigurableResource):
@@ -58,30 +58,35 @@ def row_count(con: duckdb.DuckDBPyConnection, qualified_name: str) -> int:
     return int(con.execute(f"select count(*) from {qualified_name}").fetchall()[0][0])
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: committed if it finishes, rolled back if it raises."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
 def replace_tables(con: duckdb.DuckDBPyConnection, frames: Mapping[str, pd.DataFrame]) -> dict[str, int]:
     """Replace each ``schema.table`` with its frame, all in one transaction (all or nothing)."""
     counts: dict[str, int] = {}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for qualified_name, frame in frames.items():
-            schema = qualified_name.split(".")[0]
-            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create schema if not exists {qualified_name.split('.')[0]}")
             con.register("_frame", frame)
             con.execute(f"create or replace table {qualified_name} as select * from _frame")
             con.unregister("_frame")
             counts[qualified_name] = len(frame)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return counts
 
 
 def load_parquet_tables(con: duckdb.DuckDBPyConnection, schema: str, folders: Mapping[str, Path]) -> dict[str, int]:
     """Replace ``schema.<table>`` with the Parquet files of each folder, in one transaction."""
     counts: dict[str, int] = {}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(f"create schema if not exists {schema}")
         for table, folder in folders.items():
             files = sorted(Path(folder).glob("*.parquet"))
@@ -92,8 +97,4 @@ def load_parquet_tables(con: duckdb.DuckDBPyConnection, schema: str, folders: Ma
                 [[str(f) for f in files]],
             )
             counts[table] = row_count(con, f"{schema}.{table}")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return counts

@@ -44,9 +44,8 @@ def demo_raw_data(context: AssetExecutionContext, config: DemoDataConfig, wareho
     names = [spec.key.path[-1] for spec in RAW_SPECS]
     with warehouse.connect() as con:
         present = all(table_exists(con, f"{schema}.{name}") for name in names)
+        counts = {name: row_count(con, f"{schema}.{name}") for name in names} if present else {}
     if present and not config.regenerate:
-        with warehouse.connect(read_only=True) as con:
-            counts = {name: row_count(con, f"{schema}.{name}") for name in names}
         origin = "kept (already in the warehouse)"
     else:
         context.log.info(f"generating the demo retailer: {config.people:,} people, seed {config.seed}")
