@@ -16,6 +16,7 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 __all__ = [
     "FEATURE_COLUMNS",
     "PROFILE_COLUMNS",
+    "optional_column",
     "CUSTOMER_COLUMNS",
     "RFM_FRAME",
     "require_columns",
@@ -61,6 +62,20 @@ def finite_column(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
             f"column {column!r} in {what} has {int(bad.sum())} missing or infinite values "
             f"(first at index {first!r}); drop or fill those rows first"
         )
+    return values
+
+
+def optional_column(frame: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    """``frame[column]`` as float64 where a missing value means "unknown" (e.g. margin without costs).
+
+    Refuses non-numeric and infinite values like :func:`finite_column`, but keeps NaN.
+    """
+    series = frame[column]
+    if not is_numeric_dtype(series.dtype) or is_bool_dtype(series.dtype):
+        raise TypeError(f"column {column!r} in {what} must be numeric, got dtype {series.dtype}")
+    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(values).any():
+        raise ValueError(f"column {column!r} in {what} has infinite values")
     return values
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.rfm_frame import FEATURE_COLUMNS, PROFILE_COLUMNS, finite_column, require_columns, rfm_values
+from ml.rfm_frame import FEATURE_COLUMNS, PROFILE_COLUMNS, RFM_FRAME, finite_column, optional_column, require_columns, rfm_values
 
 __all__ = ["profile_segments", "name_segments"]
 
@@ -93,7 +93,9 @@ def profile_segments(rfm: pd.DataFrame, segment_id: np.ndarray | pd.Series) -> p
         mid-rank percentile (0 to 1) of the segment mean among all customers of ``rfm``.
         A share is NaN when its total over all customers is 0.
     """
-    values = rfm_values(rfm, PROFILE_COLUMNS)
+    values = rfm_values(rfm, FEATURE_COLUMNS)
+    # margin is unknown (NaN) where the source has no unit costs: such a segment's margin stays NaN
+    values["margin"] = optional_column(require_columns(rfm, PROFILE_COLUMNS, RFM_FRAME), "margin", RFM_FRAME)
     segments = _segment_ids(rfm, segment_id)
     ids, inverse = np.unique(segments, return_inverse=True)
     customers = np.bincount(inverse)

@@ -26,7 +26,7 @@ __all__ = ["run_benchmark", "measure"]
 STAGES = [
     ("process start-up (import Definitions)", None, ["-c", "import orchestration.definitions"]),
     ("generate demo files", None, ["-m", "orchestration.cli", "demo", "--no-load", "--quiet"]),
-    ("load raw tables", "demo_raw_data", ["-m", "orchestration.cli", "run", "--only", "demo_raw_data"]),
+    ("load raw tables", "raw_data", ["-m", "orchestration.cli", "run", "--only", "raw_data"]),
     ("dbt: staging, identity, marts", "warehouse_models", ["-m", "orchestration.cli", "run", "--only", "warehouse_models"]),
     ("segmentation (k-means)", "segmentation", ["-m", "orchestration.cli", "run", "--only", "segmentation"]),
     ("dbt: serving", "serving_models", ["-m", "orchestration.cli", "run", "--only", "serving_models"]),

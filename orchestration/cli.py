@@ -1,4 +1,4 @@
-"""The ``loyalist`` command: generate demo data, run the pipeline, benchmark it."""
+"""The ``loyalist`` command: load files or the demo data, run the pipeline, benchmark it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import os
 import sys
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from orchestration import settings
+
+if TYPE_CHECKING:
+    from ingest.batches import LoadResult
 
 __all__ = ["main"]
 
@@ -42,9 +46,24 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_load(result: LoadResult, seconds: float) -> str:
+    """One line per loaded file: the batch, what was appended where, and how long it took."""
+    if result.already_loaded:
+        return f"{result.file_name}: already loaded as batch {result.batch_id}: nothing appended"
+    tables = list(result.tables)
+    where = f"raw.{tables[0]}" if len(tables) == 1 else f"{len(tables)} raw tables"
+    return (
+        f"batch {result.batch_id}: {result.file_name}: {result.rows:,} rows appended to {where} "
+        f"({result.format}, source {result.source}) in {seconds:.1f} s"
+    )
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Generate the demo retailer and load it into the warehouse's raw schema."""
+    """Generate the demo retailer and append it to the warehouse's raw log as one batch."""
     _prepare_environment()
+    import duckdb
+
+    from ingest.errors import LoadError, first_line
     from orchestration.demo import generate_demo, install_demo
     from orchestration.warehouse import WarehouseResource
 
@@ -56,22 +75,77 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for table, rows in manifest["rows"]["raw"].items():
             print(f"  raw.{table:<24}{rows:>14,}")
         return 0
-    counts = install_demo(WarehouseResource(), people=args.people, seed=args.seed, progress=not args.quiet)
-    print(f"loaded into {settings.warehouse_path()} ({time.perf_counter() - started:.1f} s)")
-    for table, rows in counts.items():
-        print(f"  raw.{table:<24}{rows:>14,}")
+    try:
+        result = install_demo(WarehouseResource(), people=args.people, seed=args.seed, progress=not args.quiet)
+    except LoadError as exc:
+        print(f"loyalist demo: error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.IOException as exc:  # e.g. the warehouse is locked by a running `loyalist run` or UI
+        print(f"loyalist demo: error: {settings.warehouse_path()}: {first_line(exc)}", file=sys.stderr)
+        return 2
+    print(f"{describe_load(result, time.perf_counter() - started)}; warehouse {settings.warehouse_path()}")
+    if not result.already_loaded:
+        for table, rows in result.tables.items():
+            print(f"  raw.{table:<24}{rows:>14,}")
     return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    """Append files to the raw log, one load batch per file."""
+    _prepare_environment()
+    import duckdb
+
+    from ingest.errors import LoadError, first_line
+    from ingest.load import load_file
+    from ingest.readers import file_type
+    from orchestration.warehouse import WarehouseResource
+
+    options = {
+        "mapping": dict(args.map) if args.map else None,
+        "mapping_file": args.mapping,
+        "source": args.source,
+        "encoding": args.encoding,
+        "delimiter": args.delimiter,
+        "timestamp_format": args.timestamp_format,
+    }
+    try:
+        if args.format != "demo":
+            # every path checked before the first load: a typo in the last one loads nothing
+            for path in args.paths:
+                file_type(path)
+        with WarehouseResource().connect() as con:
+            for path in args.paths:
+                started = time.perf_counter()
+                result = load_file(con, args.format, path, **options)
+                print(describe_load(result, time.perf_counter() - started), flush=True)
+    except LoadError as exc:
+        print(f"loyalist load: error: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.IOException as exc:  # e.g. the warehouse is locked by a running `loyalist run` or UI
+        print(f"loyalist load: error: {settings.warehouse_path()}: {first_line(exc)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _map_pair(text: str) -> tuple[str, str]:
+    target, sep, column = text.partition("=")
+    if not sep or not target.strip() or not column:
+        raise argparse.ArgumentTypeError(f"expected TARGET=COLUMN (e.g. customer=cust_id), got {text!r}")
+    return target.strip(), column
 
 
 def _run_config(args: argparse.Namespace) -> dict:
     ops: dict = {
-        "demo_raw_data": {"config": {"people": args.people, "seed": args.seed}},
+        "raw_data": {"config": {"people": args.people, "seed": args.seed}},
         "segmentation": {"config": {"k": args.k}},
     }
-    for step in ("warehouse_models", "serving_models"):
-        ops[step] = {"config": {"as_of": args.as_of}}
-    # Dagster's console logger prints DEBUG by default: a wall of text around the summary
-    return {"ops": ops, "loggers": {"console": {"config": {"log_level": args.log_level}}}}
+    return {
+        "ops": ops,
+        # one cut-off for every stage: a run-level resource, not per-step config
+        "resources": {"cutoff": {"config": {"as_of": args.as_of or ""}}},
+        # Dagster's console logger prints DEBUG by default: a wall of text around the summary
+        "loggers": {"console": {"config": {"log_level": args.log_level}}},
+    }
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -118,8 +192,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             counts = report.mart_row_counts(con)
             segments = report.segment_table(con)
             identity = report.identity_quality(con, settings.demo_dir())
+            loads = report.load_summary(con)
         quality = report.segmentation_quality(instance, result.run_id)
-        print(report.format_summary(durations, counts, segments, quality, identity))
+        print(report.format_summary(durations, counts, segments, quality, identity, loads))
     print(f"\nRun {result.run_id} succeeded in {wall:.1f} s; warehouse {settings.warehouse_path()}")
     return 0
 
@@ -136,19 +211,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="loyalist", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="generate the synthetic retailer and load it into the warehouse")
+    demo = sub.add_parser("demo", help="generate the synthetic retailer and append it to the warehouse's raw log")
     demo.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE)
     demo.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED)
     demo.add_argument("--no-load", action="store_true", help="only write the Parquet files")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=cmd_demo)
 
+    load = sub.add_parser(
+        "load",
+        help="append files to the raw event log, one load batch per file (see docs/loading.md)",
+        description="Append each file to the warehouse's raw event log as one load batch. "
+        "A file already loaded (same bytes, same format) is skipped. See docs/loading.md.",
+    )
+    load.add_argument("--format", required=True, choices=["online-retail", "transactions", "demo"],
+                      help="online-retail: UCI Online Retail (I or II); transactions: any order-line file with "
+                      "a column mapping; demo: the demo generator's output folder")
+    load.add_argument("paths", nargs="+", metavar="PATH",
+                      help="CSV (.csv/.txt/.tsv), XLSX or Parquet file, or demo folder")
+    load.add_argument("--map", action="append", type=_map_pair, metavar="TARGET=COLUMN",
+                      help="map a target (customer, order, timestamp, product, quantity, price, channel, discount, "
+                      "store, product_name, category, brand, country) to a column of the file; repeatable")
+    load.add_argument("--mapping", default=None, metavar="FILE.yml", help="YAML mapping file (flags override it)")
+    load.add_argument("--source", default=None, help="source system name on every row (default: the format's)")
+    load.add_argument("--encoding", default=None, help="CSV encoding: utf-8 (default), latin-1, utf-16")
+    load.add_argument("--delimiter", default=None,
+                      help="CSV delimiter (default: detected from the header line; 'tab' for a tab)")
+    load.add_argument("--timestamp-format", default=None, metavar="FORMAT",
+                      help="strptime format of the timestamps, e.g. '%%d/%%m/%%Y %%H:%%M' (default: detected)")
+    load.set_defaults(func=cmd_load)
+
     run = sub.add_parser("run", help="materialise every asset and print a summary")
-    run.add_argument("--as-of", type=_iso_date, default=None, help="RFM cut-off date YYYY-MM-DD (default: last event date)")
+    run.add_argument("--as-of", type=_iso_date, default=None, help="cut-off YYYY-MM-DD: every mart, model and score uses only events before it (default: all data)")
     run.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
     run.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
     run.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")
-    run.add_argument("--only", default=None, help="run one stage: demo_raw_data, warehouse_models, segmentation, serving_models")
+    run.add_argument("--only", default=None, help="run one stage: raw_data, warehouse_models, segmentation, serving_models")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)
 

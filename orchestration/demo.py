@@ -1,6 +1,7 @@
 """Install the synthetic demo retailer into the warehouse's raw schema.
 
-Shared by the ``demo_raw_data`` asset and ``loyalist demo`` so both load data the same way.
+Shared by the ``raw_data`` asset and ``loyalist demo`` so both load data the same way: the
+demo folder is appended to the raw event log as one load batch (``ingest.load.load_demo``).
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ingest.demo_folder import check_demo_compatible
+from ingest.load import LoadResult, load_demo
 from orchestration import project, settings
-from orchestration.warehouse import WarehouseResource, load_parquet_tables
+from orchestration.warehouse import WarehouseResource
 
 __all__ = ["RAW_SOURCE", "raw_tables", "raw_schema", "read_demo_manifest", "generate_demo", "install_demo"]
 
@@ -39,14 +42,20 @@ def generate_demo(folder: Path, people: int, seed: int, progress: bool = True) -
     if manifest is not None and manifest.get("people") == people and manifest.get("seed") == seed:
         return manifest
     # Imported here: the generator is only needed when files must be written.
-    from datagen import generate
+    from datagen.runner import generate
 
     return generate(folder, people=people, seed=seed, progress=progress)
 
 
-def install_demo(warehouse: WarehouseResource, people: int, seed: int, progress: bool = True) -> dict[str, int]:
-    """Generate (if needed) and load the demo into the raw schema, replacing it in one transaction."""
+def install_demo(warehouse: WarehouseResource, people: int, seed: int, progress: bool = True) -> LoadResult:
+    """Generate the demo (if not cached) and append it to the raw log as one batch.
+
+    A no-op (``already_loaded``) when the warehouse holds this demo already. Raises
+    ``ingest.errors.LoadError`` if it holds a different one (their generated ids would collide),
+    before anything is generated, so the demo files of the loaded demo stay as they are.
+    """
     folder = settings.demo_dir(warehouse.resolved_path)
-    generate_demo(folder, people=people, seed=seed, progress=progress)
     with warehouse.connect() as con:
-        return load_parquet_tables(con, raw_schema(), {t: folder / "raw" / t for t in raw_tables()})
+        check_demo_compatible(con, people=people, seed=seed)
+        generate_demo(folder, people=people, seed=seed, progress=progress)
+        return load_demo(con, folder)

@@ -18,6 +18,7 @@ __all__ = [
     "segment_table",
     "segmentation_quality",
     "identity_quality",
+    "load_summary",
     "format_summary",
 ]
 
@@ -28,7 +29,15 @@ SEGMENT_SUMMARY_COLUMNS = [
 ]
 
 # Marts a user looks at first, in lineage order.
-SUMMARY_MODELS = ["dim_customers", "dim_products", "fct_orders", "fct_order_lines", "customer_rfm", "customer_360"]
+SUMMARY_MODELS = [
+    "dim_customers", "dim_customer_keys", "dim_products", "fct_orders", "fct_order_lines", "customer_rfm", "customer_360",
+]
+
+# Columns of the printed load table: where each batch's rows went.
+LOAD_SUMMARY_COLUMNS = [
+    "batch_id", "load_format", "source", "file_name", "raw_rows", "staged_rows", "quarantined_rows",
+    "write_off_rows", "non_product_rows", "is_reconciled",
+]
 
 
 def step_durations(instance: DagsterInstance, run_id: str) -> dict[str, float]:
@@ -64,6 +73,17 @@ def segment_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
     return con.sql(f"select {', '.join(SEGMENT_SUMMARY_COLUMNS)} from {relation} order by segment_id").df()
 
 
+def load_summary(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """Each load batch's reconciliation and the quarantine by reason, or None before the first build."""
+    batches, quarantine = model_relation("load_reconciliation"), model_relation("quarantined_rows")
+    if not table_exists(con, batches):
+        return None
+    return {
+        "batches": con.sql(f"select {', '.join(LOAD_SUMMARY_COLUMNS)} from {batches} order by batch_id").df(),
+        "reasons": dict(con.execute(f"select reason, count(*) from {quarantine} group by 1 order by 2 desc").fetchall()),
+    }
+
+
 def identity_quality(con: duckdb.DuckDBPyConnection, demo_folder: Path) -> dict | None:
     """Pairwise precision/recall of the merged customers against the demo generator's truth.
 
@@ -93,12 +113,17 @@ def format_summary(
     segments: pd.DataFrame | None,
     quality: dict | None,
     identity: dict | None,
+    loads: dict | None = None,
 ) -> str:
     """The short text summary printed after ``loyalist run``."""
     lines = ["", "Stage times"]
     for step, seconds in durations.items():
         lines.append(f"  {step:<28}{seconds:>8.1f} s")
     lines.append(f"  {'all stages':<28}{sum(durations.values()):>8.1f} s")
+    if loads is not None:
+        lines += ["", "Load batches (raw rows = staged + quarantined)", loads["batches"].to_string(index=False)]
+        reasons = ", ".join(f"{reason} {rows:,}" for reason, rows in loads["reasons"].items())
+        lines.append(f"  quarantined by reason: {reasons or 'none'}")
     if counts:
         lines += ["", "Rows per mart"]
         lines += [f"  {name:<28}{rows:>12,}" for name, rows in counts.items()]

@@ -32,7 +32,7 @@ def pipeline_run(tmp_path_factory):
 
         instance = DagsterInstance.ephemeral()
         result = defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
-            run_config={"ops": {"demo_raw_data": {"config": {"people": TEST_PEOPLE, "seed": TEST_SEED}}}},
+            run_config={"ops": {"raw_data": {"config": {"people": TEST_PEOPLE, "seed": TEST_SEED}}}},
             instance=instance,
             raise_on_error=False,
         )

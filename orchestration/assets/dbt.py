@@ -7,18 +7,18 @@ the Python model assets, the serving models after them, because serving reads th
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, Config
+from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.project import dbt_project
+from orchestration.resources import RunCutoff
 from orchestration.warehouse import WarehouseResource
 
-__all__ = ["DbtBuildConfig", "LoyalistDbtTranslator", "warehouse_models", "serving_models", "SERVING_SELECT"]
+__all__ = ["LoyalistDbtTranslator", "warehouse_models", "serving_models", "SERVING_SELECT"]
 
 # Models that read tables written by Python assets live in this folder.
 SERVING_SELECT = "path:models/serving"
@@ -41,30 +41,14 @@ class LoyalistDbtTranslator(DagsterDbtTranslator):
         return ["team:analytics-engineering"]
 
 
-class DbtBuildConfig(Config):
-    """The run's cut-off date (YYYY-MM-DD): customer_rfm, and so the segments, use only events before it."""
-
-    as_of: str | None = None
-
-
-def _dbt_vars(config: DbtBuildConfig) -> dict:
-    """dbt vars from the run config; a malformed date is refused here, not deep inside dbt's SQL."""
-    if not config.as_of:
-        return {}
-    try:
-        return {"as_of": date.fromisoformat(config.as_of).isoformat()}
-    except ValueError:
-        raise ValueError(f"as_of must be a date written YYYY-MM-DD, got {config.as_of!r}") from None
-
-
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig):
+def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, cutoff: RunCutoff):
     # dbt runs as its own process and finds the warehouse through this variable (profiles.yml).
     os.environ["LOYALIST_WAREHOUSE"] = str(warehouse.resolved_path)
     # "buildable": a test that also reads a model outside this selection (customer_360 -> dim_customers)
     # runs with the invocation that builds that model, not before it exists. A default only, so
     # dagster-dbt can still narrow it when a user deselects checks.
     os.environ.setdefault("DBT_INDIRECT_SELECTION", "buildable")
-    dbt_vars = _dbt_vars(config)
+    dbt_vars = cutoff.dbt_vars()
     args = ["build", *(["--vars", json.dumps(dbt_vars)] if dbt_vars else [])]
     # One target folder per stage, reused: dagster-dbt's default is a new folder per invocation
     # (a few MB each, never cleaned up), and a stable one lets dbt reuse its partial parse.
@@ -75,8 +59,8 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
 def _dbt_stage(name: str, description: str, **selection: str):
     """One `dbt build` invocation over a selection of the project, as a subsettable multi-asset."""
 
-    def _assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig):
-        yield from _build(context, dbt, warehouse, config)
+    def _assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, cutoff: RunCutoff):
+        yield from _build(context, dbt, warehouse, cutoff)
 
     # the docstring becomes the op's description in the UI
     _assets.__doc__ = description

@@ -1,13 +1,14 @@
-"""Raw data assets: the retailer's source tables in the warehouse's raw schema."""
+"""The raw event log as Dagster assets: one asset per raw table, all written by the loaders."""
 
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, multi_asset
 
+from ingest.raw_schema import BATCH_TABLE, RAW_SCHEMA, ensure_raw_schema
 from orchestration import project, settings
-from orchestration.demo import RAW_SOURCE, install_demo, raw_schema
-from orchestration.warehouse import WarehouseResource, row_count, table_exists
+from orchestration.demo import RAW_SOURCE, install_demo
+from orchestration.warehouse import WarehouseResource, row_count
 
-__all__ = ["DemoDataConfig", "demo_raw_data", "RAW_SPECS"]
+__all__ = ["DemoDataConfig", "raw_data", "RAW_SPECS"]
 
 # One spec per table of the dbt source, keyed by the source's meta.dagster.asset_key: the dbt
 # staging models then hang off these assets without any hand-typed key.
@@ -25,34 +26,34 @@ RAW_SPECS = [
 
 
 class DemoDataConfig(Config):
-    """How big the generated demo retailer is, and whether to replace raw data already loaded."""
+    """Size and seed of the demo retailer loaded into a warehouse that has no data yet."""
 
     people: int = settings.DEFAULT_DEMO_PEOPLE
     seed: int = settings.DEFAULT_DEMO_SEED
-    regenerate: bool = False
 
 
-@multi_asset(specs=RAW_SPECS, name="demo_raw_data")
-def demo_raw_data(context: AssetExecutionContext, config: DemoDataConfig, warehouse: WarehouseResource):
-    """Raw tables of the synthetic omnichannel retailer (the embedded default data).
+@multi_asset(specs=RAW_SPECS, name="raw_data")
+def raw_data(context: AssetExecutionContext, config: DemoDataConfig, warehouse: WarehouseResource):
+    """The append-only raw event log: every load batch so far (``loyalist load``, the inbox, the demo).
 
-    When the warehouse has no raw data yet (or ``regenerate`` is set), generates the demo retailer
-    with ``people`` and ``seed`` and loads every table in one transaction; otherwise keeps what is
-    there, so data loaded by ``loyalist demo`` is never overwritten by a default run.
+    A warehouse with no load batch at all gets the demo retailer (``people``, ``seed``) as its first
+    batch, which is what ``make run`` does on a fresh clone; a warehouse holding any batch is left as
+    it is, so a user's own data never gets demo rows mixed in. Reports each table's rows and batches.
     """
-    schema = raw_schema()
-    names = [spec.key.path[-1] for spec in RAW_SPECS]
     with warehouse.connect() as con:
-        present = all(table_exists(con, f"{schema}.{name}") for name in names)
-        counts = {name: row_count(con, f"{schema}.{name}") for name in names} if present else {}
-    if present and not config.regenerate:
-        origin = "kept (already in the warehouse)"
+        ensure_raw_schema(con)
+        batches = row_count(con, f"{RAW_SCHEMA}.{BATCH_TABLE}")
+    if batches == 0:
+        context.log.info(f"no data loaded yet: loading the demo retailer ({config.people:,} people, seed {config.seed})")
+        loaded = install_demo(warehouse, people=config.people, seed=config.seed, progress=False)
+        origin = f"demo loaded as batch {loaded.batch_id}: {config.people:,} people, seed {config.seed}"
     else:
-        context.log.info(f"generating the demo retailer: {config.people:,} people, seed {config.seed}")
-        counts = install_demo(warehouse, people=config.people, seed=config.seed, progress=False)
-        origin = f"generated: {config.people:,} people, seed {config.seed}"
+        origin = f"kept: {batches} load batch(es) already in the warehouse"
+    with warehouse.connect(read_only=True) as con:
+        counts = {spec.key.path[-1]: row_count(con, f"{RAW_SCHEMA}.{spec.key.path[-1]}") for spec in RAW_SPECS}
+        batches = row_count(con, f"{RAW_SCHEMA}.{BATCH_TABLE}")
     for spec in RAW_SPECS:
         yield MaterializeResult(
             asset_key=spec.key,
-            metadata={"dagster/row_count": counts[spec.key.path[-1]], "origin": origin},
+            metadata={"dagster/row_count": counts[spec.key.path[-1]], "load_batches": batches, "origin": origin},
         )

@@ -9,6 +9,7 @@ from ml.segment_profiles import profile_segments
 from ml.segmentation import RFMSegmenter, segment_customers
 from orchestration.assets.dbt import warehouse_models
 from orchestration.project import model_relation, source_relation
+from orchestration.resources import RunCutoff
 from orchestration.warehouse import WarehouseResource, replace_tables
 
 __all__ = ["SegmentationConfig", "segmentation"]
@@ -46,12 +47,15 @@ class SegmentationConfig(Config):
     ],
     name="segmentation",
 )
-def segmentation(context: AssetExecutionContext, config: SegmentationConfig, warehouse: WarehouseResource):
+def segmentation(
+    context: AssetExecutionContext, config: SegmentationConfig, warehouse: WarehouseResource, cutoff: RunCutoff
+):
     """Segment customers by k-means on scaled log-RFM features.
 
     k is chosen over [k_min, k_max] by silhouette, Davies-Bouldin and Calinski-Harabasz (all three
     reported as metadata) unless a fixed k is configured. Writes ``customer_segments`` and
-    ``segment_profiles`` back to the warehouse in one transaction.
+    ``segment_profiles`` back to the warehouse in one transaction. Refuses an RFM mart built as of
+    another date than the run's cut-off, so scores never mix two as_of dates.
     """
     with warehouse.connect(read_only=True) as con:
         rfm = con.sql(
@@ -64,6 +68,12 @@ def segmentation(context: AssetExecutionContext, config: SegmentationConfig, war
     segmenter.fit(rfm)
     # pandas turns the DATE into a timestamp; write it back as a date so serving can join on it
     as_of = pd.Timestamp(rfm["as_of"].iloc[0]).date()
+    wanted = cutoff.as_of_date()
+    if wanted is not None and wanted != as_of:
+        raise ValueError(
+            f"customer_rfm was built as of {as_of} but this run is cut at {wanted}: "
+            "materialise warehouse_models in the same run (loyalist run --as-of) first"
+        )
     profile = profile_segments(rfm, segmenter.labels_).assign(as_of=as_of)
     segments = segment_customers(rfm, segmenter).astype({"segment_id": "int32"}).assign(as_of=as_of)
 

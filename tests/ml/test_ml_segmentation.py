@@ -467,3 +467,11 @@ def test_segments_do_not_depend_on_the_row_order_of_overlapping_real_like_data()
     by_id_second = pd.Series(second.labels_, index=shuffled["customer_id"]).reindex(by_id_first.index)
     assert first.k_ == second.k_
     assert (by_id_first == by_id_second).all()
+
+
+def test_unknown_margin_stays_unknown_without_breaking_the_profile(tiny_rfm: pd.DataFrame) -> None:
+    """A source without unit costs (Online Retail) has NaN margins: profiled, reported as NaN."""
+    frame = tiny_rfm.assign(margin=np.nan)
+    profile = profile_segments(frame, np.zeros(len(frame), dtype=int))
+    assert np.isnan(profile["margin"]).all()
+    assert profile["revenue"].iloc[0] == pytest.approx(frame["monetary"].sum())

@@ -23,6 +23,20 @@ def test_an_unknown_stage_names_the_valid_ones(capsys, tmp_path, monkeypatch):
     assert main(["run", "--only", "nonsense"]) == 2
     err = capsys.readouterr().err
     assert "unknown stage 'nonsense'" in err
-    for stage in ("demo_raw_data", "warehouse_models", "segmentation", "serving_models"):
+    for stage in ("raw_data", "warehouse_models", "segmentation", "serving_models"):
         assert stage in err
     assert not (tmp_path / "loyalist.duckdb").exists()  # nothing ran
+
+
+def test_run_config_carries_one_as_of_for_every_stage():
+    from dagster import validate_run_config
+
+    from orchestration.cli import _run_config
+    from orchestration.definitions import defs
+    from orchestration.jobs import PIPELINE_JOB
+
+    config = _run_config(build_parser().parse_args(["run", "--as-of", "2011-12-01"]))
+    assert config["resources"]["cutoff"]["config"]["as_of"] == "2011-12-01"
+    # the job accepts it as it is: the one resource every stage reads
+    validated = validate_run_config(defs.resolve_job_def(PIPELINE_JOB), config)
+    assert validated["resources"]["cutoff"]["config"]["as_of"] == "2011-12-01"

@@ -78,7 +78,9 @@ def test_dbt_tests_ran_as_asset_checks_and_passed(pipeline_run):
 
 def test_step_durations_cover_every_stage(pipeline_run):
     durations = report.step_durations(pipeline_run["instance"], pipeline_run["result"].run_id)
-    assert set(durations) == {"demo_raw_data", "warehouse_models", "segmentation", "serving_models"}
+    stages = {"raw_data", "warehouse_models", "segmentation", "serving_models"}
+    # the Python reconciliation check is a step of its own
+    assert set(durations) == stages | {"audit__load_reconciliation_load_batches_reconcile"}
     assert all(seconds > 0 for seconds in durations.values())
 
 
@@ -89,8 +91,10 @@ def test_summary_names_marts_and_segments(con, pipeline_run):
         report.segment_table(con),
         report.segmentation_quality(pipeline_run["instance"]),
         report.identity_quality(con, pipeline_run["demo"]),
+        report.load_summary(con),
     )
     assert "marts.customer_rfm" in text and "serving.customer_360" in text
+    assert "Load batches" in text and "quarantined by reason: none" in text
     assert "Davies-Bouldin" in text and "precision" in text
     names = con.sql("select segment_name from ml.segment_profiles").df()["segment_name"]
     assert all(name in text for name in names)
@@ -106,8 +110,8 @@ def test_second_run_keeps_the_raw_data(pipeline_run):
     result = job.execute_in_process(
         instance=pipeline_run["instance"],
         asset_selection=[spec.key for spec in RAW_SPECS],
-        run_config={"ops": {"demo_raw_data": {"config": {"people": 10, "seed": 1}}}},
+        run_config={"ops": {"raw_data": {"config": {"people": 10, "seed": 1}}}},
     )
     assert result.success
-    materialization = result.asset_materializations_for_node("demo_raw_data")[0]
+    materialization = result.asset_materializations_for_node("raw_data")[0]
     assert materialization.metadata["origin"].value.startswith("kept")

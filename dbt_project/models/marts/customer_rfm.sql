@@ -1,5 +1,7 @@
 {#
-    Recency, frequency and monetary value as of var('as_of'), using only events strictly before it.
+    Recency, frequency and monetary value as of var('as_of'), using only events strictly before it
+    (fct_order_lines is already cut; the filter here keeps the model right on its own). Without an
+    as_of, everything loaded counts and recency is measured to the day after the latest event.
     Scores are quintiles by rank: 1 + floor(5 * (rank - 1) / customers). Equal values share a rank
     and so a score, whatever the row order, which keeps the scores deterministic under ties.
     Recency scores are reversed: the most recent buyers get 5.
@@ -12,10 +14,10 @@ line_events as (
 ),
 
 as_of as (
-    {% if var('as_of') %}
-    select cast('{{ var("as_of") }}' as date) as as_of
+    {% if as_of_date() %}
+    select cast('{{ as_of_date() }}' as date) as as_of
     {% else %}
-    select cast(max(event_at) as date) as as_of from line_events
+    select cast({{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }} as date) as as_of from line_events
     {% endif %}
 ),
 

@@ -1,7 +1,8 @@
 {#
     Demographics come from the accounts and cards of the merged customer: the earliest registered
     record that states a value wins, so a later, sloppier registration never overwrites it. The home
-    store is the store that issued the customer's first loyalty card.
+    store is the store that issued the customer's first loyalty card. Everything is as of var('as_of'):
+    records, orders, views and campaign responses from before it only.
 #}
 
 with
@@ -22,12 +23,18 @@ orders as (
     select * from {{ ref('int_orders_identified') }}
 ),
 
+source_customers as (
+    select * from {{ ref('int_source_customers') }}
+),
+
 web_views as (
     select * from {{ ref('stg_retail__web_views') }}
+    where {{ before_as_of('viewed_at') }}
 ),
 
 campaign_contacts as (
     select * from {{ ref('stg_retail__campaign_contacts') }}
+    where {{ before_as_of('sent_at') }}
 ),
 
 stores as (
@@ -60,6 +67,20 @@ holder_records as (
     from loyalty_cards
     inner join resolved
         on resolved.record_type = 'loyalty_card' and resolved.record_key = loyalty_cards.card_number
+    union all
+    select
+        resolved.customer_id,
+        'source_customer',
+        source_customers.first_seen_at,
+        source_customers.source_customer_id,
+        {{ as_text('null') }},
+        cast(null as integer),
+        {{ as_text('null') }},
+        {{ as_text('null') }}
+    from source_customers
+    inner join resolved
+        on resolved.record_type = 'source_customer'
+        and resolved.record_key = source_customers.source_customer_id
 ),
 
 ranked as (
@@ -92,6 +113,7 @@ holdings as (
         customer_id,
         cast(sum(case when record_type = 'web_account' then 1 else 0 end) as bigint) as web_accounts,
         cast(sum(case when record_type = 'loyalty_card' then 1 else 0 end) as bigint) as loyalty_cards,
+        cast(sum(case when record_type = 'source_customer' then 1 else 0 end) as bigint) as source_customer_keys,
         min(registered_at) as first_registered_at
     from holder_records
     group by customer_id
@@ -100,7 +122,7 @@ holdings as (
 ordering as (
     select customer_id, min(ordered_at) as first_order_at, count(*) as orders
     from orders
-    where customer_id is not null
+    where customer_id is not null and document_type = 'order'
     group by customer_id
 ),
 
@@ -115,8 +137,10 @@ campaigns as (
     select
         resolved.customer_id,
         count(*) as campaign_emails,
-        count(campaign_contacts.opened_at) as campaign_opens,
-        count(campaign_contacts.clicked_at) as campaign_clicks
+        count(case when {{ before_as_of('campaign_contacts.opened_at') }} then campaign_contacts.opened_at end)
+            as campaign_opens,
+        count(case when {{ before_as_of('campaign_contacts.clicked_at') }} then campaign_contacts.clicked_at end)
+            as campaign_clicks
     from campaign_contacts
     inner join resolved
         on resolved.record_type = 'campaign_contact' and resolved.record_key = campaign_contacts.contact_id
@@ -139,6 +163,7 @@ final as (
         stores.city as home_store_city,
         coalesce(holdings.web_accounts, 0) as web_accounts,
         coalesce(holdings.loyalty_cards, 0) as loyalty_cards,
+        coalesce(holdings.source_customer_keys, 0) as source_customer_keys,
         coalesce(ordering.orders, 0) as orders,
         case
             when holdings.first_registered_at is null then ordering.first_order_at

@@ -29,6 +29,9 @@ measures as (
 final as (
     select
         orders.order_id,
+        orders.source,
+        orders.source_order_id,
+        orders.document_type,
         orders.customer_id,
         orders.channel,
         orders.store_id,

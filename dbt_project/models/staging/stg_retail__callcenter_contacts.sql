@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('contact_id') }} as contact_id,
         cast(contacted_at as timestamp) as contacted_at,
         {{ normalize_phone('phone') }} as phone,

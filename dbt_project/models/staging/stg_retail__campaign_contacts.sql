@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('contact_id') }} as contact_id,
         {{ as_text('campaign_id') }} as campaign_id,
         {{ normalize_email('email') }} as email,

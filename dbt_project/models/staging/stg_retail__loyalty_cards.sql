@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('card_number') }} as card_number,
         cast(issued_at as timestamp) as issued_at,
         {{ as_text('store_id') }} as store_id,

@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ dbt.concat([as_text('order_id'), "'-'", as_text('line_number')]) }}
             as order_line_id,
         {{ as_text('order_id') }} as order_id,

@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('order_id') }} as order_id,
         cast(ordered_at as timestamp) as ordered_at,
         lower(channel) as channel,

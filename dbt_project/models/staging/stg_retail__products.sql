@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('sku') }} as product_id,
         {{ as_text('product_name') }} as product_name,
         {{ as_text('department') }} as department,

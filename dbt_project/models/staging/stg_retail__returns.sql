@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('return_id') }} as return_id,
         {{ dbt.concat([as_text('order_id'), "'-'", as_text('line_number')]) }}
             as order_line_id,

@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('account_id') }} as account_id,
         cast(created_at as timestamp) as created_at,
         {{ normalize_email('email') }} as email,

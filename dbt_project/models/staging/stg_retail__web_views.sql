@@ -6,6 +6,7 @@ source as (
 
 renamed as (
     select
+        _batch_id as load_batch_id,
         {{ as_text('view_id') }} as view_id,
         cast(viewed_at as timestamp) as viewed_at,
         {{ as_text('account_id') }} as account_id,

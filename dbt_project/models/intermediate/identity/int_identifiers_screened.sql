@@ -11,11 +11,11 @@ record_identifiers as (
     select * from {{ ref('int_record_identifiers_unioned') }}
 ),
 
--- the account or card a record belongs to or quotes (orders and calls carry at most one)
+-- the account, card or source customer key a record belongs to or quotes (orders and calls carry at most one)
 record_holders as (
     select record_type, record_key, min(node_id) as holder_node_id
     from record_identifiers
-    where identifier_type in ('account', 'card')
+    where identifier_type in ('account', 'card', 'customer_key')
     group by record_type, record_key
 ),
 

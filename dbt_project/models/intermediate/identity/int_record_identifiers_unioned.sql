@@ -1,29 +1,36 @@
 {#
     Every identifier every source record carries, as typed nodes ('email:ann@x.pl', 'phone:48502133360').
-    Records that hold an identity (web accounts, loyalty cards) are "holders"; orders, calls and campaign sends only
-    point at identities, so they never count towards an identifier's holder total.
+    Records that hold an identity (web accounts, loyalty cards, the customer keys of file-loaded sources) are
+    "holders"; orders, calls and campaign sends only point at identities, so they never count towards an
+    identifier's holder total. Only records created before as_of take part, so a run as of T links exactly
+    what was known at T.
 #}
 
 with
 
 web_accounts as (
     select * from {{ ref('stg_retail__web_accounts') }}
+    where {{ before_as_of('created_at') }}
 ),
 
 loyalty_cards as (
     select * from {{ ref('stg_retail__loyalty_cards') }}
+    where {{ before_as_of('issued_at') }}
 ),
 
 orders as (
     select * from {{ ref('stg_retail__orders') }}
+    where {{ before_as_of('ordered_at') }}
 ),
 
 callcenter_contacts as (
     select * from {{ ref('stg_retail__callcenter_contacts') }}
+    where {{ before_as_of('contacted_at') }}
 ),
 
 campaign_contacts as (
     select * from {{ ref('stg_retail__campaign_contacts') }}
+    where {{ before_as_of('sent_at') }}
 ),
 
 account_identifiers as (
@@ -60,6 +67,19 @@ call_identifiers as (
     select 'callcenter_contact', contact_id, 'card', card_number from callcenter_contacts where card_number is not null
 ),
 
+source_customers as (
+    select * from {{ ref('int_source_customers') }}
+),
+
+source_customer_identifiers as (
+    select
+        'source_customer' as record_type,
+        source_customer_id as record_key,
+        'customer_key' as identifier_type,
+        source_customer_id as identifier_value
+    from source_customers
+),
+
 campaign_identifiers as (
     select 'campaign_contact' as record_type, contact_id as record_key, 'email' as identifier_type, email as identifier_value
     from campaign_contacts where email is not null
@@ -75,6 +95,8 @@ unioned as (
     select * from call_identifiers
     union all
     select * from campaign_identifiers
+    union all
+    select * from source_customer_identifiers
 ),
 
 final as (
@@ -84,7 +106,7 @@ final as (
         identifier_type,
         identifier_value,
         {{ dbt.concat(["identifier_type", "':'", "identifier_value"]) }} as node_id,
-        record_type in ('web_account', 'loyalty_card') as is_holder_record
+        record_type in ('web_account', 'loyalty_card', 'source_customer') as is_holder_record
     from unioned
 )
 
