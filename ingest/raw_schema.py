@@ -22,6 +22,7 @@ __all__ = [
     "LINEAGE_COLUMNS",
     "raw_table_ddl",
     "ensure_raw_schema",
+    "RawSchemaError",
 ]
 
 RAW_SCHEMA = "raw"
@@ -90,8 +91,37 @@ def raw_table_ddl() -> dict[str, str]:
     }
 
 
+class RawSchemaError(RuntimeError):
+    """The warehouse's raw tables are not the layout this version of Loyalist writes."""
+
+
+def _check_existing_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse raw tables without the lineage columns (a warehouse from before load batches).
+
+    Appending to them would fail deep inside a load or a dbt build; say what to do instead.
+    """
+    rows = con.execute(
+        "select table_name, list(column_name) from information_schema.columns "
+        "where table_schema = ? and table_catalog = current_database() group by table_name",
+        [RAW_SCHEMA],
+    ).fetchall()
+    stale = sorted(table for table, columns in rows if table != BATCH_TABLE and "_batch_id" not in columns)
+    if stale:
+        path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
+        where = path[0][0] if path and path[0][0] else "this warehouse"
+        raise RawSchemaError(
+            f"{where}: raw tables {', '.join(stale)} have no _batch_id column: the warehouse was written by an "
+            "older Loyalist, before the append-only raw log. Start a new warehouse (`make clean`, or point "
+            "LOYALIST_WAREHOUSE at a new file) and load the data again."
+        )
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and any missing raw table (empty); never touches existing rows."""
+    """Create the raw schema and any missing raw table (empty); never touches existing rows.
+
+    Raises RawSchemaError when existing raw tables predate the load-batch layout.
+    """
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    _check_existing_layout(con)
     for ddl in raw_table_ddl().values():
         con.execute(ddl)

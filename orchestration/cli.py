@@ -97,6 +97,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     from ingest.errors import LoadError, first_line
     from ingest.load import load_file
+    from ingest.raw_schema import RawSchemaError
     from ingest.readers import file_type
     from orchestration.warehouse import WarehouseResource
 
@@ -118,7 +119,7 @@ def cmd_load(args: argparse.Namespace) -> int:
                 started = time.perf_counter()
                 result = load_file(con, args.format, path, **options)
                 print(describe_load(result, time.perf_counter() - started), flush=True)
-    except LoadError as exc:
+    except (LoadError, RawSchemaError) as exc:
         print(f"loyalist load: error: {exc}", file=sys.stderr)
         return 2
     except duckdb.IOException as exc:  # e.g. the warehouse is locked by a running `loyalist run` or UI

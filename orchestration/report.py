@@ -117,9 +117,11 @@ def format_summary(
 ) -> str:
     """The short text summary printed after ``loyalist run``."""
     lines = ["", "Stage times"]
+    # asset checks run as steps named after their asset: size the column to the longest name
+    width = max([28, *(len(step) + 2 for step in durations)])
     for step, seconds in durations.items():
-        lines.append(f"  {step:<28}{seconds:>8.1f} s")
-    lines.append(f"  {'all stages':<28}{sum(durations.values()):>8.1f} s")
+        lines.append(f"  {step:<{width}}{seconds:>8.1f} s")
+    lines.append(f"  {'all stages':<{width}}{sum(durations.values()):>8.1f} s")
     if loads is not None:
         lines += ["", "Load batches (raw rows = staged + quarantined)", loads["batches"].to_string(index=False)]
         reasons = ", ".join(f"{reason} {rows:,}" for reason, rows in loads["reasons"].items())

@@ -27,18 +27,28 @@ orders as (
     group by source
 ),
 
+sources as (
+    select source from staged
+    union
+    select source from lines
+    union
+    select source from orders
+),
+
+-- from every source seen anywhere, so a source missing from the marts altogether is caught too
 compared as (
     select
-        lines.source,
-        staged.amount as staged_amount,
-        lines.amount as line_amount,
-        orders.amount as order_amount
-    from lines
-    left join staged on staged.source = lines.source
-    left join orders on orders.source = lines.source
+        sources.source,
+        coalesce(staged.amount, 0) as staged_amount,
+        coalesce(lines.amount, 0) as line_amount,
+        coalesce(orders.amount, 0) as order_amount
+    from sources
+    left join staged on staged.source = sources.source
+    left join lines on lines.source = sources.source
+    left join orders on orders.source = sources.source
 )
 
 select *
 from compared
-where abs(coalesce(order_amount, 0) - line_amount) > 0.01
-    or (source <> 'demo' and abs(coalesce(staged_amount, 0) - line_amount) > 0.01)
+where abs(order_amount - line_amount) > 0.01
+    or (source <> 'demo' and abs(staged_amount - line_amount) > 0.01)

@@ -31,6 +31,10 @@ DEFECTS = {
     "zero_quantity": "zero_quantity",
     "negative_price": "negative_price",
     "future_timestamp": "future_timestamp",
+    "blank_product": "missing_product",
+    "huge_quantity": "unparseable_quantity",
+    "nan_price": "unparseable_price",
+    "infinite_price": "unparseable_price",
 }
 
 _words = st.from_regex(r"[a-z]{1,8}", fullmatch=True)
@@ -71,6 +75,14 @@ def line(draw):
         row["price"] = "-1.25"
     elif defect == "future_timestamp":
         row["timestamp"] = "2099-01-01 10:00:00"
+    elif defect == "blank_product":
+        row["product"] = "   "
+    elif defect == "huge_quantity":
+        row["quantity"] = draw(st.sampled_from(["1e19", "3000000000", "inf"]))
+    elif defect == "nan_price":
+        row["price"] = "nan"
+    elif defect == "infinite_price":
+        row["price"] = draw(st.sampled_from(["inf", "-inf", "1e300"]))
     return defect, row
 
 

@@ -281,3 +281,21 @@ def test_an_error_carries_its_file_row_and_column():
     error = LoadError("bad value\nsecond line", file="a.csv", row=3, line=4, column="qty")
     assert str(error) == "a.csv: row 3 (line 4), column 'qty': bad value second line"
     assert (error.file, error.row, error.line, error.column) == ("a.csv", 3, 4, "qty")
+
+
+def test_a_warehouse_from_before_load_batches_is_refused_with_what_to_do(tmp_path, monkeypatch, capsys):
+    warehouse = tmp_path / "old.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw; create table raw.orders (order_id bigint); insert into raw.orders values (1)")
+    monkeypatch.setenv("LOYALIST_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    path = tmp_path / "lines.csv"
+    path.write_text("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
+                    "1,A,x,1,2011-01-01 10:00,1.0,7,UK\n")
+    assert main(["load", "--format", "online-retail", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "old.duckdb" in err and "raw tables orders have no _batch_id" in err and "make clean" in err
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw.orders").fetchall() == [(1,)]
+        tables = {t for (t,) in con.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
+    assert tables == {"orders"}  # nothing created beside the old table

@@ -84,7 +84,8 @@ final as (
 reconciled as (
     select
         *,
-        declared_rows = raw_rows and raw_rows = staged_rows + quarantined_rows as is_reconciled
+        -- null-safe: a batch with no declared count must fail, not slip through as unknown
+        coalesce(declared_rows = raw_rows and raw_rows = staged_rows + quarantined_rows, false) as is_reconciled
     from final
 )
 

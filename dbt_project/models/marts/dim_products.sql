@@ -56,8 +56,10 @@ file_products as (
         latest_file_lines.line_kind
     from latest_file_lines
     left join named on named.product_id = latest_file_lines.product_id and named.name_rank = 1
+    -- an anti join: codes the catalogue already describes keep the catalogue's row
+    left join catalogue on catalogue.product_id = latest_file_lines.product_id
     where latest_file_lines.recency_rank = 1
-        and latest_file_lines.product_id not in (select product_id from catalogue)
+        and catalogue.product_id is null
 ),
 
 unioned as (

@@ -27,6 +27,10 @@ products as (
     select * from {{ ref('stg_retail__products') }}
 ),
 
+resolved as (
+    select * from {{ ref('int_records_resolved') }}
+),
+
 file_lines as (
     select * from {{ ref('stg_transactions__lines') }}
     where line_type in ('sale', 'return')
@@ -88,7 +92,8 @@ loaded as (
         file_lines.source,
         file_lines.line_id as order_line_id,
         orders.order_id,
-        orders.customer_id,
+        -- the line's own customer: a document whose lines name different customers stays right
+        line_customers.customer_id,
         file_lines.channel,
         file_lines.ordered_at as event_at,
         file_lines.product_id,
@@ -103,6 +108,9 @@ loaded as (
         cast(null as double) as cost
     from file_lines
     inner join orders on orders.order_id = file_lines.order_id
+    left join resolved as line_customers
+        on line_customers.record_type = 'source_customer'
+        and line_customers.record_key = file_lines.source_customer_id
 ),
 
 unioned as (

@@ -48,7 +48,8 @@ final as (
         coalesce(measures.net_margin, 0) as net_margin
     from orders
     left join measures on measures.order_id = orders.order_id
-    left join stores on stores.store_id = orders.store_id
+    -- the demo's store list; a loaded file's store codes are its own and are not looked up there
+    left join stores on stores.store_id = orders.store_id and orders.source = 'demo'
 )
 
 select * from final

@@ -32,8 +32,9 @@ product_kinds as (
     inner join non_product_codes
         on (non_product_codes.match_type = 'exact' and product_codes.product_id = non_product_codes.code)
         or (
+            -- a plain comparison, not LIKE: codes may hold '_' or '%', which LIKE reads as wildcards
             non_product_codes.match_type = 'prefix'
-            and product_codes.product_id like {{ dbt.concat(['non_product_codes.code', "'%'"]) }}
+            and substring(product_codes.product_id, 1, length(non_product_codes.code)) = non_product_codes.code
         )
     group by product_codes.product_id
 ),
