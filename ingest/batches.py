@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import LoadError
-from ingest.raw_schema import BATCH_TABLE, LINEAGE_COLUMNS, RAW_SCHEMA, ensure_raw_schema, raw_table_ddl
+from ingest.raw_schema import BATCH_TABLE, RAW_SCHEMA, RawSchemaError, ensure_raw_schema
 
 __all__ = [
     "LoadResult",
@@ -65,25 +65,16 @@ class Batch:
     options: dict
 
 
-def prepare_raw_schema(con: duckdb.DuckDBPyConnection, warehouse: str | None = None) -> None:
-    """Create the raw schema's missing tables and refuse a warehouse whose raw tables predate the log.
+def prepare_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema's missing tables; a warehouse whose raw tables predate the log is a LoadError.
 
     Warehouses built before the append-only log hold raw tables without ``_batch_id``: appending
-    to them would fail half-way with a column error, so say what to do instead.
+    to them would fail half-way with a column error, so the user is told what to do instead.
     """
-    ensure_raw_schema(con)
-    rows = con.execute(
-        "select table_name, list(column_name order by ordinal_position)[1:2] from information_schema.columns "
-        "where table_schema = ? group by table_name",
-        [RAW_SCHEMA],
-    ).fetchall()
-    for table, first_columns in rows:
-        if table in raw_table_ddl() and table != BATCH_TABLE and tuple(first_columns) != LINEAGE_COLUMNS:
-            where = warehouse or "this warehouse"
-            raise LoadError(
-                f"{RAW_SCHEMA}.{table} has no {LINEAGE_COLUMNS[0]} column: {where} was built before the "
-                "append-only raw log; use a new warehouse (set LOYALIST_WAREHOUSE) or run `make clean`"
-            )
+    try:
+        ensure_raw_schema(con)
+    except RawSchemaError as exc:
+        raise LoadError(str(exc)) from None
 
 
 def sha256_of_files(paths: Iterable[Path], prefix: bytes = b"") -> str:

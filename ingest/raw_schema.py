@@ -109,10 +109,12 @@ def _check_existing_layout(con: duckdb.DuckDBPyConnection) -> None:
     if stale:
         path = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
         where = path[0][0] if path and path[0][0] else "this warehouse"
+        names = ", ".join(f"{RAW_SCHEMA}.{table}" for table in stale)
+        verb = "has" if len(stale) == 1 else "have"
         raise RawSchemaError(
-            f"{where}: raw tables {', '.join(stale)} have no _batch_id column: the warehouse was written by an "
-            "older Loyalist, before the append-only raw log. Start a new warehouse (`make clean`, or point "
-            "LOYALIST_WAREHOUSE at a new file) and load the data again."
+            f"{names} {verb} no _batch_id column: {where} was written by an older Loyalist, before the "
+            "append-only raw log. Start a new warehouse, with `make clean` or by pointing LOYALIST_WAREHOUSE at a new "
+            "file, and load the data again."
         )
 
 

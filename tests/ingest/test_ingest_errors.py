@@ -294,7 +294,7 @@ def test_a_warehouse_from_before_load_batches_is_refused_with_what_to_do(tmp_pat
                     "1,A,x,1,2011-01-01 10:00,1.0,7,UK\n")
     assert main(["load", "--format", "online-retail", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "old.duckdb" in err and "raw tables orders have no _batch_id" in err and "make clean" in err
+    assert "old.duckdb" in err and "raw.orders has no _batch_id column" in err and "make clean" in err
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from raw.orders").fetchall() == [(1,)]
         tables = {t for (t,) in con.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
