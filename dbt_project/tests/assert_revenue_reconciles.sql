@@ -10,8 +10,7 @@ with
 
 staged as (
     select source, sum(quantity * unit_price) as amount
-    from {{ ref('stg_transactions__lines') }}
-    where line_type in ('sale', 'return') and {{ before_as_of('ordered_at') }}
+    from {{ ref('int_file_lines_as_of') }}
     group by source
 ),
 

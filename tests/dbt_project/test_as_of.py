@@ -10,11 +10,14 @@ import subprocess
 import duckdb
 import pandas as pd
 import pytest
+from warehouse_testkit import snapshot_tables
 
 from orchestration.project import dbt_executable, dbt_project
 
 AS_OF = "2025-06-01"
-MARTS = ("dim_customers", "dim_products", "dim_customer_keys", "fct_order_lines", "fct_orders", "customer_rfm")
+MARTS = tuple(f"marts.{mart}" for mart in (
+    "dim_customers", "dim_products", "dim_customer_keys", "fct_order_lines", "fct_orders", "customer_rfm"
+))
 
 # (table, timestamp column): the raw events that happen at a point in time
 _EVENTS = (
@@ -63,18 +66,6 @@ def _drop_events_from(warehouse):
         con.close()
 
 
-def _snapshot(warehouse) -> dict[str, pd.DataFrame]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        frames = {}
-        for mart in MARTS:
-            frame = con.sql(f"select * from marts.{mart}").df()
-            frames[mart] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
-        return frames
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def as_of_runs(pipeline_run, tmp_path_factory):
     """Marts as of AS_OF built over all events, and over only the events before AS_OF."""
@@ -85,7 +76,7 @@ def as_of_runs(pipeline_run, tmp_path_factory):
     _drop_events_from(cut)
     _build_as_of(full, root / "target_full")
     _build_as_of(cut, root / "target_cut")
-    return {"full": full, "cut": cut, "marts_full": _snapshot(full), "marts_cut": _snapshot(cut)}
+    return {"full": full, "cut": cut, "marts_full": snapshot_tables(full, MARTS), "marts_cut": snapshot_tables(cut, MARTS)}
 
 
 def test_a_run_as_of_t_ignores_events_after_t(as_of_runs):
@@ -96,9 +87,9 @@ def test_a_run_as_of_t_ignores_events_after_t(as_of_runs):
 
 
 def test_every_mart_holds_only_events_before_as_of(as_of_runs, con):
-    cut = duckdb.connect(str(as_of_runs["full"]), read_only=True)
+    built = duckdb.connect(str(as_of_runs["full"]), read_only=True)
     try:
-        latest = cut.execute(
+        latest = built.execute(
             """
             select
                 (select max(event_at) from marts.fct_order_lines),
@@ -108,11 +99,11 @@ def test_every_mart_holds_only_events_before_as_of(as_of_runs, con):
             """
         ).fetchall()[0]
         assert all(value < pd.Timestamp(AS_OF) for value in latest)
-        assert cut.execute("select distinct cast(as_of as varchar) from marts.customer_rfm").fetchall() == [(AS_OF,)]
+        assert built.execute("select distinct cast(as_of as varchar) from marts.customer_rfm").fetchall() == [(AS_OF,)]
         # the uncut build has later events, so the cut really removed something
-        assert con.execute("select count(*) from marts.fct_orders").fetchall()[0][0] > cut.execute(
+        assert con.execute("select count(*) from marts.fct_orders").fetchall()[0][0] > built.execute(
             "select count(*) from marts.fct_orders"
         ).fetchall()[0][0]
-        assert cut.execute("select min(recency_days) from marts.customer_rfm").fetchall()[0][0] >= 1
+        assert built.execute("select min(recency_days) from marts.customer_rfm").fetchall()[0][0] >= 1
     finally:
-        cut.close()
+        built.close()

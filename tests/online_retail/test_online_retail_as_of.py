@@ -5,6 +5,7 @@ import duckdb
 import pandas as pd
 import pytest
 from or_testkit import ONLINE_RETAIL, load, run_pipeline
+from warehouse_testkit import snapshot_tables
 
 AS_OF = "2011-09-01"
 TABLES = (
@@ -20,18 +21,6 @@ TABLES = (
 )
 
 
-def _snapshot(warehouse) -> dict[str, pd.DataFrame]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        frames = {}
-        for table in TABLES:
-            frame = con.sql(f"select * from {table}").df()
-            frames[table] = frame.sort_values(list(frame.columns)).reset_index(drop=True)
-        return frames
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def split_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("or_as_of")
@@ -45,10 +34,10 @@ def split_runs(tmp_path_factory):
     warehouse = root / "loyalist.duckdb"
     load(warehouse, before)
     first = run_pipeline(warehouse, as_of=AS_OF)
-    snapshot_before = _snapshot(warehouse)
+    snapshot_before = snapshot_tables(warehouse, TABLES)
     second_load = load(warehouse, after)
     second = run_pipeline(warehouse, as_of=AS_OF)
-    snapshot_after = _snapshot(warehouse)
+    snapshot_after = snapshot_tables(warehouse, TABLES)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         # staging is not cut (it reads the raw log live): the later file's orders are there
         later_orders = con.execute(

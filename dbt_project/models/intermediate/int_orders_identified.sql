@@ -14,9 +14,7 @@ demo_orders as (
 ),
 
 file_lines as (
-    select * from {{ ref('stg_transactions__lines') }}
-    where line_type <> 'write_off'
-        and {{ before_as_of('ordered_at') }}
+    select * from {{ ref('int_file_lines_as_of') }}
 ),
 
 resolved as (

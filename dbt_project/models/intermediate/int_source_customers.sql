@@ -7,10 +7,8 @@
 with
 
 lines as (
-    select * from {{ ref('stg_transactions__lines') }}
+    select * from {{ ref('int_file_lines_as_of') }}
     where source_customer_id is not null
-        and line_type <> 'write_off'
-        and {{ before_as_of('ordered_at') }}
 ),
 
 final as (

@@ -32,9 +32,7 @@ resolved as (
 ),
 
 file_lines as (
-    select * from {{ ref('stg_transactions__lines') }}
-    where line_type in ('sale', 'return')
-        and {{ before_as_of('ordered_at') }}
+    select * from {{ ref('int_file_lines_as_of') }}
 ),
 
 sales as (
