@@ -12,7 +12,7 @@ import pyarrow as pa
 __all__ = ["GENERATOR_VERSION", "SECONDS_PER_DAY", "Window", "rng_for", "cumcount"]
 
 #: Bumped whenever the generated content changes for a given (people, seed, dates, chunk_people).
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 SECONDS_PER_DAY = 86_400
 _EPOCH = date(1970, 1, 1)
 

@@ -14,6 +14,15 @@ from .strings import N_PHONE_FORMATS, card_numbers, choose, concat, messy_email,
 
 __all__ = ["Identities", "make_identities"]
 
+#: Share of people whose (first) web account states a phone: the courier needs one.
+FIRST_ACCOUNT_PHONE_SHARE = 0.95
+#: Share of accounts and cards that state the holder's name.
+ACCOUNT_NAME_SHARE = 0.97
+CARD_NAME_SHARE = 0.97
+#: Card e-mail codes (own, junk, none) when the card states the person's mobile, and when it does not.
+CARD_EMAIL_P = (0.40, 0.03, 0.57)
+CARD_EMAIL_P_WITHOUT_MOBILE = (0.85, 0.05, 0.10)
+
 _FIRST = pa.array(FIRST_NAMES)
 _FIRST_ASCII = pa.array([ascii_fold(n) for n in FIRST_NAMES])
 _LAST = pa.array(LAST_NAME_FORMS)
@@ -110,7 +119,8 @@ def make_identities(rng: np.random.Generator, people: People, window: Window, fi
     a_owner, a_k, a_created = _rows(rng, people, people.n_accounts, (0, 20), (30, 900), window)
     m = len(a_owner)
     two = np.bincount(a_owner, minlength=n)[a_owner] == 2
-    first_has_phone = rng.random(n) < np.where(people.n_accounts == 2, 0.95, 0.65)
+    # a web shop asks for a phone number at the first delivery; a second account repeats it less often
+    first_has_phone = rng.random(n) < np.where(people.n_accounts == 2, 0.95, FIRST_ACCOUNT_PHONE_SHARE)
     second_shares = rng.random(n) < 0.85
     has_phone = np.where(a_k == 0, first_has_phone[a_owner], two & first_has_phone[a_owner] & second_shares[a_owner])
     email = pa.concat_arrays([people.email[0], people.email[1]]).take(pa.array(a_k * n + a_owner))
@@ -119,7 +129,8 @@ def make_identities(rng: np.random.Generator, people: People, window: Window, fi
         "created_at": window.timestamps(a_created),
         "email": messy_email(email, rng),
         "phone": phone_strings(people.mobile[a_owner], rng.integers(0, N_PHONE_FORMATS, size=m), ~has_phone),
-        **_profile(rng, people, a_owner, (0.85, 0.7, 0.5, 0.6)),
+        # the name is asked for at the first delivery
+        **_profile(rng, people, a_owner, (ACCOUNT_NAME_SHARE, 0.7, 0.5, 0.6)),
     }
 
     # ---- loyalty cards
@@ -134,7 +145,14 @@ def make_identities(rng: np.random.Generator, people: People, window: Window, fi
     number = np.where(phone_code == 1, people.landline[c_owner], people.mobile[c_owner])
     formatted = phone_strings(number, rng.integers(0, N_PHONE_FORMATS, size=m), phone_code == 2)
     phone = choose(np.where(phone_code == 3, 1, 0), [formatted, JUNK_PHONE])
-    e_code = rng.choice(3, size=m, p=[0.40, 0.03, 0.57])  # 0 own e-mail, 1 junk, 2 null
+    # e-mail code per card: 0 own e-mail, 1 junk, 2 null. The enrolment form asks for an e-mail or a
+    # mobile to send offers to, so a card without the person's mobile usually states the e-mail.
+    # (One uniform per card, as rng.choice(p=...) draws, so the other planted streams are unchanged.)
+    without_mobile = phone_code != 0
+    u = rng.random(m)
+    e_code = np.where(without_mobile, np.searchsorted(np.cumsum(CARD_EMAIL_P_WITHOUT_MOBILE), u, side="right"),
+                      np.searchsorted(np.cumsum(CARD_EMAIL_P), u, side="right"))
+    e_code = np.minimum(e_code, 2)
     e_code = np.where(two_cards & (c_k == 1) & (e_code == 1), 2, e_code)
     card_email = choose(np.minimum(e_code, 1), [messy_email(people.email[0].take(pa.array(c_owner)), rng), JUNK_EMAIL],
                         e_code == 2)
@@ -145,7 +163,8 @@ def make_identities(rng: np.random.Generator, people: People, window: Window, fi
         "store_id": store_ids.take(pa.array(store)),
         "phone": phone,
         "email": card_email,
-        **_profile(rng, people, c_owner, (0.9, 0.6, 0.4, 0.7)),
+        # the enrolment form asks for the holder's name
+        **_profile(rng, people, c_owner, (CARD_NAME_SHARE, 0.6, 0.4, 0.7)),
     }
     return Identities(accounts=pa.table(accounts), cards=pa.table(cards), acc_owner=a_owner, acc_created=a_created,
                       card_owner=c_owner, card_issued=c_issued, acc_of_person=_lookup(n, a_owner, a_k),

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from .common import SECONDS_PER_DAY, Window
 from .reference import (CITIES, EMAIL_DOMAINS, FEMALE_FIRST_NAMES, LAST_NAMES, MALE_FIRST_NAMES,
-                        MOBILE_PREFIXES, ascii_fold)
+                        MOBILE_PREFIXES, TAIL_LAST_NAMES, ascii_fold)
 from .strings import choose, concat, take
 
 __all__ = ["People", "make_people", "SHARE_IN_HOUSEHOLDS", "SHARE_CHURNING", "SHARE_PROMO_SENSITIVE"]
@@ -27,8 +27,10 @@ MEAN_ORDERS_PER_YEAR = 2.0
 _N_FIRST = len(FEMALE_FIRST_NAMES)
 #: first names: female 0..29, male 30..59
 FIRST_NAMES = FEMALE_FIRST_NAMES + MALE_FIRST_NAMES
-#: last names: female form 2*i, male form 2*i+1
-LAST_NAME_FORMS = [form for pair in LAST_NAMES for form in pair]
+#: Share of households whose surname comes from the long tail rather than the 40 most common.
+SHARE_TAIL_SURNAMES = 0.7
+#: last names (the common ones first, then the tail): female form 2*i, male form 2*i+1
+LAST_NAME_FORMS = [form for pair in LAST_NAMES + TAIL_LAST_NAMES for form in pair]
 
 
 @dataclass
@@ -105,7 +107,7 @@ def _emails(rng: np.random.Generator, pid: np.ndarray, first: np.ndarray, last: 
 
 
 def make_people(rng: np.random.Generator, window: Window, first_pid: int, n: int,
-                store_city: np.ndarray) -> People:
+                store_city: np.ndarray, name_rng: np.random.Generator | None = None) -> People:
     """Generate ``n`` people with ids ``first_pid .. first_pid + n - 1``.
 
     Parameters
@@ -120,6 +122,9 @@ def make_people(rng: np.random.Generator, window: Window, first_pid: int, n: int
         Number of people.
     store_city : numpy.ndarray
         City index of every store (to pick a home store).
+    name_rng : numpy.random.Generator, optional
+        Random source of the surname tail (a stream of its own, so that drawing it leaves every
+        other draw of ``rng`` as it was); without it every surname is a common one.
 
     Returns
     -------
@@ -148,7 +153,11 @@ def make_people(rng: np.random.Generator, window: Window, first_pid: int, n: int
 
     pops = np.array([c[1] for c in CITIES], dtype=float)
     city = rng.choice(len(CITIES), size=n, p=pops / pops.sum())[head]
-    family = rng.integers(0, len(LAST_NAMES), size=n)[head]
+    family = rng.integers(0, len(LAST_NAMES), size=n)
+    if name_rng is not None:
+        tail = name_rng.random(n) < SHARE_TAIL_SURNAMES
+        family = np.where(tail, len(LAST_NAMES) + name_rng.integers(0, len(TAIL_LAST_NAMES), size=n), family)
+    family = family[head]
     last_name = family * 2 + (~female).astype(np.int64)
     first_name = rng.integers(0, _N_FIRST, size=n) + np.where(female, 0, _N_FIRST)
 

@@ -13,6 +13,7 @@ __all__ = [
     "FEMALE_FIRST_NAMES",
     "MALE_FIRST_NAMES",
     "LAST_NAMES",
+    "TAIL_LAST_NAMES",
     "MOBILE_PREFIXES",
     "RETURN_REASONS",
     "CALL_REASONS",
@@ -113,6 +114,22 @@ LAST_NAMES: list[tuple[str, str]] = [
     ("Adamczyk", "Adamczyk"), ("Dudek", "Dudek"), ("Nowicka", "Nowicki"),
     ("Pawlak", "Pawlak"), ("Górska", "Górski"), ("Witkowska", "Witkowski"),
     ("Walczak", "Walczak"),
+]
+
+#: The long tail of surnames: the 40 above are the most common, but a country has tens of
+#: thousands, and a name that half the city shares would make name matching meaningless. Tail
+#: names are built from a stem and an ending, in their female and male forms.
+_TAIL_STEMS = [
+    "Bar", "Bor", "Brzez", "Byst", "Chmiel", "Cich", "Czarn", "Dziedz", "Gaw", "Gol", "Gór", "Jar",
+    "Jez", "Kacz", "Kal", "Kied", "Klim", "Kos", "Krup", "Kub", "Las", "Lip", "Maciej", "Mrocz",
+    "Niedz", "Ocz", "Pacz", "Pias", "Rad", "Rog", "Rud", "Sad", "Siek", "Sob", "Stań", "Such",
+    "Szczep", "Tarn", "Urb", "Wal", "Wiel", "Wierzb", "Zaj", "Zar", "Zdun", "Żak", "Żeg", "Bial",
+]
+_TAIL_MIDDLES = ["", "ow", "ew", "in", "an", "ar", "ol", "uch"]
+_TAIL_ENDINGS = [("ska", "ski"), ("cka", "cki"), ("ak", "ak"), ("czyk", "czyk"), ("ek", "ek")]
+TAIL_LAST_NAMES: list[tuple[str, str]] = [
+    (stem + middle + female, stem + middle + male)
+    for stem in _TAIL_STEMS for middle in _TAIL_MIDDLES for female, male in _TAIL_ENDINGS
 ]
 
 EMAIL_DOMAINS: list[tuple[str, float]] = [

@@ -110,7 +110,8 @@ def generate(out_dir: Path, people: int, seed: int = 42, start_date: date = date
 def _chunk(chunk: int, first_pid: int, n: int, seed: int, window: Window, cal: Calendar, cat, campaigns,
            store_ids: pa.Array, next_id: dict[str, int]) -> dict[tuple[str, str], pa.Table]:
     """Generate every per-chunk table; advances the running ids in ``next_id``."""
-    persons = make_people(rng_for(seed, chunk, "people"), window, first_pid, n, cat.store_city)
+    persons = make_people(rng_for(seed, chunk, "people"), window, first_pid, n, cat.store_city,
+                          name_rng=rng_for(seed, chunk, "names"))
     ids = make_identities(rng_for(seed, chunk, "identities"), persons, window, next_id["account"],
                           next_id["card"], store_ids)
     next_id["account"] += ids.accounts.num_rows

@@ -2,8 +2,9 @@
 
 The steps of :func:`load_file`, each of which may refuse the load before anything is written:
 check the file, hash it (a file already loaded is a no-op), read its header and match it to the
-format's columns, read its rows as text, choose its timestamp format; then, in one transaction,
-append its rows to ``raw.transaction_lines`` and its row to ``raw.load_batches``.
+format's columns, read its rows as text, choose its timestamp format (order lines) or check its
+record keys (customer records); then, in one transaction, append its rows to the format's raw
+table (``raw.transaction_lines`` or ``raw.customer_records``) and its row to ``raw.load_batches``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import duckdb
 from ingest.batches import LoadResult, find_batch, next_batch_id, prepare_raw_schema, record_batch, sha256_of_files
 from ingest.demo_folder import load_demo
 from ingest.errors import LoadError, first_line
-from ingest.formats import TARGET_COLUMNS, get_format
+from ingest.formats import FormatSpec, get_format
+from ingest.keys import check_record_keys
 from ingest.mapping import merge_options, resolve_columns
-from ingest.normalise import choose_timestamp_format, customer_key_sql, text_sql, timestamp_sql
-from ingest.raw_schema import LINEAGE_COLUMNS, RAW_SCHEMA, TRANSACTION_COLUMNS
+from ingest.normalise import TimestampFormat, choose_timestamp_format, customer_key_sql, text_sql, timestamp_sql
+from ingest.raw_schema import LINEAGE_COLUMNS, RAW_SCHEMA
 from ingest.readers import file_type, read_header, read_rows
 from orchestration.warehouse import transaction
 
@@ -47,12 +49,13 @@ def load_file(
     con : duckdb.DuckDBPyConnection
         An open, writable connection to the warehouse (the caller closes it).
     fmt : str
-        ``online-retail``, ``transactions`` or ``demo`` (then ``path`` is the demo folder and
-        no other option applies).
+        ``online-retail``, ``transactions``, ``customers`` or ``demo`` (then ``path`` is the demo
+        folder and no other option applies).
     path : str or pathlib.Path
         A CSV (.csv/.txt/.tsv), XLSX or Parquet (.parquet/.pq) file.
     mapping : dict, optional
-        Target -> column name (``{"customer": "cust_id"}``); overrides ``mapping_file``.
+        Target -> column name (``{"customer": "cust_id"}``, ``{"key": "unique_id"}``); overrides
+        ``mapping_file``.
     mapping_file : str or pathlib.Path, optional
         YAML file with ``columns:`` and optionally ``source``, ``timestamp_format``, ``encoding``,
         ``delimiter``.
@@ -62,7 +65,8 @@ def load_file(
         CSV only: DuckDB encoding (utf-8, latin-1, utf-16) and one-character delimiter
         (default: detected from the header line).
     timestamp_format : str, optional
-        strptime format of the timestamp column (default: the candidate that parses most values).
+        strptime format of the timestamp column (default: the candidate that parses most values);
+        refused by a format without one (``customers``).
 
     Returns
     -------
@@ -97,12 +101,15 @@ def load_file(
     frame = read_rows(con, header)
     con.register(_ROWS_VIEW, frame.table)
     try:
-        timestamp_target = columns.get("timestamp")
+        timestamp_column = columns.get(spec.timestamp_target)
         ts_format = (
-            choose_timestamp_format(con, _ROWS_VIEW, f"c{timestamp_target}", options.timestamp_format, str(path))
-            if timestamp_target is not None else None
+            choose_timestamp_format(con, _ROWS_VIEW, f"c{timestamp_column}", options.timestamp_format, str(path))
+            if timestamp_column is not None else None
         )
-        select = _select_list(columns, ts_format)
+        if spec.unique_key:
+            key_column = columns[spec.key_target]
+            check_record_keys(con, _ROWS_VIEW, f"c{key_column}", header.names[key_column], path)
+        select = _select_list(spec, columns, ts_format)
         recorded = {
             "file_type": kind,
             "mapping": {target: header.names[i] for target, i in columns.items()},
@@ -111,7 +118,7 @@ def load_file(
             "delimiter": header.delimiter,
             "timestamp_format": ts_format[0] if ts_format else None,
         }
-        target_columns = ", ".join(LINEAGE_COLUMNS + TRANSACTION_COLUMNS)
+        target_columns = ", ".join(LINEAGE_COLUMNS + spec.columns)
         try:
             with transaction(con):
                 batch_id = next_batch_id(con)
@@ -130,19 +137,20 @@ def load_file(
                       {spec.table: frame.table.num_rows})
 
 
-def _select_list(columns: dict[str, int], ts_format) -> str:
-    """The SQL expressions of raw.transaction_lines' columns after ``source``, in table order."""
-    by_column = {TARGET_COLUMNS[target]: f"c{index}" for target, index in columns.items()}
+def _select_list(spec: FormatSpec, columns: dict[str, int], ts_format: TimestampFormat | None) -> str:
+    """The SQL expressions of the format's raw columns after ``source``, in table order (NULL if unmapped)."""
+    by_column = {spec.targets[target]: target for target in columns}
     expressions = []
-    for name in TRANSACTION_COLUMNS[1:]:
-        column = by_column.get(name)
-        if column is None:
-            expressions.append("null")
-        elif name == "customer_key":
-            expressions.append(customer_key_sql(column))
-        elif name == "ordered_at":
-            expressions.append(timestamp_sql(column, ts_format))
-        else:
-            expressions.append(text_sql(column))
+    for name in spec.columns[1:]:
+        target = by_column.get(name)
+        expressions.append("null" if target is None else _value_sql(spec, target, f"c{columns[target]}", ts_format))
     return ", ".join(expressions)
 
+
+def _value_sql(spec: FormatSpec, target: str, column: str, ts_format: TimestampFormat | None) -> str:
+    """The loaded value of one mapped column: keys and timestamps get their normalisation, the rest none."""
+    if target == spec.key_target:
+        return customer_key_sql(column)
+    if target == spec.timestamp_target:
+        return timestamp_sql(column, ts_format)
+    return text_sql(column)

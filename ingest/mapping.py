@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from ingest.errors import LoadError
-from ingest.formats import OPTIONAL_TARGETS, REQUIRED_TARGETS, TARGET_COLUMNS, FormatSpec, normalise_name
+from ingest.formats import FormatSpec, normalise_name
 
 __all__ = ["LoadOptions", "read_mapping_file", "merge_options", "resolve_columns", "delimiter_hint"]
 
@@ -42,20 +42,16 @@ class LoadOptions:
     mapping_file: str | None = None
 
 
-def _targets_list() -> str:
-    return f"{', '.join(TARGET_COLUMNS)} (required: {', '.join(REQUIRED_TARGETS)})"
-
-
-def _check_targets(columns: dict[str, str], origin: str, file: str | Path) -> None:
+def _check_targets(spec: FormatSpec, columns: dict[str, str], origin: str, file: str | Path) -> None:
     for target, column in columns.items():
-        if target not in TARGET_COLUMNS:
-            raise LoadError(f"unknown {origin} target {target!r}; targets: {_targets_list()}", file=file)
+        if target not in spec.targets:
+            raise LoadError(f"unknown {origin} target {target!r}; targets: {spec.targets_list()}", file=file)
         if not isinstance(column, str) or not column:
             raise LoadError(f"{origin} target {target!r} needs a column name, got {column!r}", file=file)
 
 
-def read_mapping_file(path: str | Path) -> LoadOptions:
-    """Read a ``--mapping`` YAML file; a :class:`LoadError` naming the file if it is malformed."""
+def read_mapping_file(path: str | Path, spec: FormatSpec) -> LoadOptions:
+    """Read a ``--mapping`` YAML file for format ``spec``; a :class:`LoadError` naming the file if it is malformed."""
     path = Path(path)
     if not path.is_file():
         raise LoadError("mapping file not found", file=path)
@@ -76,7 +72,7 @@ def read_mapping_file(path: str | Path) -> LoadOptions:
         raise LoadError("'columns:' must map targets to column names (customer: cust_id)", file=path)
     # YAML reads `order: 2024` as an int: a column may well be named by digits
     columns = {str(k): str(v) if isinstance(v, (int, float)) else v for k, v in columns.items()}
-    _check_targets(columns, "mapping", path)
+    _check_targets(spec, columns, "mapping", path)
     text = {key: data.get(key) for key in _FILE_KEYS[1:]}
     for key, value in text.items():
         if value is not None and not isinstance(value, str):
@@ -98,9 +94,9 @@ def merge_options(
     """The options of one load: the mapping file's, overridden by the flags given (not None)."""
     if not spec.takes_mapping and (mapping or mapping_file):
         raise LoadError(f"--map and --mapping do not apply to --format {spec.name}", file=data_file)
-    base = read_mapping_file(mapping_file) if mapping_file else LoadOptions()
+    base = read_mapping_file(mapping_file, spec) if mapping_file else LoadOptions()
     flags = dict(mapping or {})
-    _check_targets(flags, "--map", data_file)
+    _check_targets(spec, flags, "--map", data_file)
     merged = replace(base, columns={**base.columns, **flags})
     for key, value in (("source", source), ("encoding", encoding), ("delimiter", delimiter),
                        ("timestamp_format", timestamp_format)):
@@ -108,6 +104,12 @@ def merge_options(
             merged = replace(merged, **{key: value})
     if merged.source is not None and not merged.source.strip():
         raise LoadError("the source name must not be empty", file=data_file)
+    if merged.timestamp_format is not None and spec.timestamp_target is None:
+        # a format without timestamps would silently ignore it: say so instead
+        raise LoadError(
+            f"--timestamp-format (timestamp_format in a mapping file) does not apply to --format {spec.name}",
+            file=data_file,
+        )
     return merged
 
 
@@ -172,6 +174,12 @@ def resolve_columns(
         else:
             what = "no column mapped for " + ", ".join(missing)
             expected = (f"pass --map TARGET=COLUMN (or a --mapping file) for each of {', '.join(spec.required)}"
-                        f"; optional: {', '.join(OPTIONAL_TARGETS)}; ")
+                        f"; optional: {', '.join(spec.optional_targets())}; ")
         raise LoadError(f"{what}; {expected}found {_found(header)}{delimiter_hint(header, delimiter)}", file=data_file)
+    if spec.requires_any and not any(t in resolved for t in spec.requires_any):
+        raise LoadError(
+            f"no column mapped besides {', '.join(spec.required)}; map at least one of {', '.join(spec.requires_any)}"
+            f" (--map TARGET=COLUMN or a --mapping file); found {_found(header)}",
+            file=data_file,
+        )
     return resolved

@@ -18,6 +18,9 @@ __all__ = [
     "BATCH_TABLE",
     "TRANSACTION_TABLE",
     "TRANSACTION_COLUMNS",
+    "CUSTOMER_TABLE",
+    "CUSTOMER_COLUMNS",
+    "MAPPED_TABLES",
     "DEMO_TABLES",
     "LINEAGE_COLUMNS",
     "raw_table_ddl",
@@ -28,6 +31,7 @@ __all__ = [
 RAW_SCHEMA = "raw"
 BATCH_TABLE = "load_batches"
 TRANSACTION_TABLE = "transaction_lines"
+CUSTOMER_TABLE = "customer_records"
 
 #: The two columns every raw table (except ``load_batches``) starts with.
 LINEAGE_COLUMNS = ("_batch_id", "_source_row")
@@ -51,6 +55,28 @@ TRANSACTION_COLUMNS = (
     "brand",
     "country",
 )
+
+#: Customer record columns of ``raw.customer_records`` (a CRM's or loyalty system's people), text as
+#: read like the order lines: names, dates of birth and addresses are typed and folded in staging.
+CUSTOMER_COLUMNS = (
+    "source",
+    "record_key",
+    "full_name",
+    "first_name",
+    "surname",
+    "dob",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "postcode",
+)
+
+#: The tables the mapped formats append to, with their columns after the lineage columns: all text.
+MAPPED_TABLES: dict[str, tuple[str, ...]] = {
+    TRANSACTION_TABLE: TRANSACTION_COLUMNS,
+    CUSTOMER_TABLE: CUSTOMER_COLUMNS,
+}
 
 #: The demo generator's tables keep the generator's own column types.
 DEMO_TABLES = tuple(RAW_SCHEMAS)
@@ -82,7 +108,8 @@ def raw_table_ddl() -> dict[str, str]:
     """``create table if not exists`` statements for every raw table, keyed by table name."""
     lineage = ["_batch_id bigint not null", "_source_row bigint not null"]
     tables: dict[str, list[str]] = {BATCH_TABLE: [f"{name} {typ}" for name, typ in _BATCH_COLUMNS]}
-    tables[TRANSACTION_TABLE] = lineage + [f"{name} varchar" for name in TRANSACTION_COLUMNS]
+    for table, columns in MAPPED_TABLES.items():
+        tables[table] = lineage + [f"{name} varchar" for name in columns]
     for table, schema in RAW_SCHEMAS.items():
         tables[table] = lineage + [f"{field.name} {_DUCKDB_TYPES[field.type]}" for field in schema]
     return {

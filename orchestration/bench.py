@@ -27,17 +27,38 @@ STAGES = [
     ("process start-up (import Definitions)", None, ["-c", "import orchestration.definitions"]),
     ("generate demo files", None, ["-m", "orchestration.cli", "demo", "--no-load", "--quiet"]),
     ("load raw tables", "raw_data", ["-m", "orchestration.cli", "run", "--only", "raw_data"]),
-    ("dbt: staging, identity, marts", "warehouse_models", ["-m", "orchestration.cli", "run", "--only", "warehouse_models"]),
+    ("dbt: staging, identity input", "input_models", ["-m", "orchestration.cli", "run", "--only", "input_models"]),
+    ("identity: probabilistic matching", "identity_match_links",
+     ["-m", "orchestration.cli", "run", "--only", "identity_match_links"]),
+    ("dbt: identity graph, marts", "warehouse_models", ["-m", "orchestration.cli", "run", "--only", "warehouse_models"]),
+    ("identity quality", "identity_quality", ["-m", "orchestration.cli", "run", "--only", "identity_quality"]),
     ("segmentation (k-means)", "segmentation", ["-m", "orchestration.cli", "run", "--only", "segmentation"]),
     ("dbt: serving", "serving_models", ["-m", "orchestration.cli", "run", "--only", "serving_models"]),
 ]
 _SIZED = {"generate demo files", "load raw tables"}
+_STAGE_INDEX = {step: index for index, (_, step, _) in enumerate(STAGES) if step}
+# the identity stage is the dbt models of this folder plus the matcher
+_IDENTITY_FOLDER = settings.DBT_PROJECT_DIR / "models" / "intermediate" / "identity"
 
 
 def _step_seconds(log_path: Path, step: str) -> float | None:
     """The step's own time, from the summary `loyalist run` prints (excludes process start-up)."""
     match = re.search(rf"^  {re.escape(step)}\s+([0-9.]+) s$", log_path.read_text(), flags=re.MULTILINE)
     return float(match.group(1)) if match else None
+
+
+def identity_stage_seconds(root: Path) -> dict[str, float]:
+    """Seconds of the identity stage: its dbt models (from dbt's run_results) plus the matcher step."""
+    models = {f"model.loyalist.{path.stem}" for path in _IDENTITY_FOLDER.glob("*.sql")}
+    dbt_seconds = 0.0
+    for stage in ("input_models", "warehouse_models"):
+        results = json.loads((settings.DBT_PROJECT_DIR / "target" / stage / "run_results.json").read_text())
+        dbt_seconds += sum(
+            r["execution_time"] for r in results["results"]
+            if r["unique_id"] in models
+        )
+    matching = _step_seconds(root / f"stage-{_STAGE_INDEX['identity_match_links']}.log", "identity_match_links") or 0.0
+    return {"dbt": dbt_seconds, "matching": matching, "total": dbt_seconds + matching}
 
 
 def measure(argv: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float, int]:
@@ -82,6 +103,11 @@ def run_benchmark(people: int, seed: int, workdir: str | None = None) -> int:
             print(f"stage failed (exit {code}); see {log_path}", file=sys.stderr)
             return code
     print(f"{'total':<42}{total:>9.1f}")
+    identity = identity_stage_seconds(root)
+    print(
+        f"identity stage: {identity['total']:.1f} s = dbt identity models {identity['dbt']:.1f} s"
+        f" + probabilistic matching {identity['matching']:.1f} s"
+    )
     manifest = json.loads((demo_files / "manifest.json").read_text())
     rows = manifest["rows"]["raw"]
     print(

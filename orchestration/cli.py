@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestration import settings
@@ -139,6 +140,8 @@ def _run_config(args: argparse.Namespace) -> dict:
     ops: dict = {
         "raw_data": {"config": {"people": args.people, "seed": args.seed}},
         "segmentation": {"config": {"k": args.k}},
+        "identity_match_links": {"config": {"enabled": not args.no_probabilistic,
+                                            **({"match_threshold": args.match_threshold} if args.match_threshold else {})}},
     }
     return {
         "ops": ops,
@@ -161,20 +164,22 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     job = defs.resolve_job_def(PIPELINE_JOB)
     run_config = _run_config(args)
-    if args.only:
+    selected = [stage.strip() for stage in args.only.split(",")] if args.only else None
+    if selected:
         stages = [a.node_def.name for a in defs.assets]
-        if args.only not in stages:
-            print(f"unknown stage {args.only!r}; stages: {', '.join(stages)}", file=sys.stderr)
+        unknown = [stage for stage in selected if stage not in stages]
+        if unknown:
+            print(f"unknown stage {unknown[0]!r}; stages: {', '.join(stages)}", file=sys.stderr)
             return 2
-        # one op (a stage) with the checks it runs itself, and only its own config
-        run_config = {**run_config, "ops": {k: v for k, v in run_config["ops"].items() if k == args.only}}
+        # the selected ops (stages) with the checks they run themselves, and only their own config
+        run_config = {**run_config, "ops": {k: v for k, v in run_config["ops"].items() if k in selected}}
 
     instance = DagsterInstance.get()
     started = time.perf_counter()
     result = job.execute_in_process(
         run_config=run_config,
         instance=instance,
-        op_selection=[args.only] if args.only else None,
+        op_selection=selected,
         raise_on_error=False,
     )
     wall = time.perf_counter() - started
@@ -185,18 +190,44 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"  step {event.step_key} failed: {event.message}", file=sys.stderr)
         return 1
     durations = report.step_durations(instance, result.run_id)
-    if args.only:
-        # one stage: its time is the news; marts, identity and segments belong to whole runs
-        print(report.format_summary(durations, {}, None, None, None))
+    if selected:
+        # some stages: their times are the news; marts and segments belong to whole runs
+        identity = None
+        if "identity_quality" in selected:
+            with WarehouseResource().connect(read_only=True) as con:
+                identity = report.identity_summary(con)
+        print(report.format_summary(durations, {}, None, None, identity))
     else:
         with WarehouseResource().connect(read_only=True) as con:
             counts = report.mart_row_counts(con)
             segments = report.segment_table(con)
-            identity = report.identity_quality(con, settings.demo_dir())
+            identity = report.identity_summary(con)
             loads = report.load_summary(con)
         quality = report.segmentation_quality(instance, result.run_id)
         print(report.format_summary(durations, counts, segments, quality, identity, loads))
     print(f"\nRun {result.run_id} succeeded in {wall:.1f} s; warehouse {settings.warehouse_path()}")
+    return 0
+
+
+def cmd_identity_eval(args: argparse.Namespace) -> int:
+    """Score the merged customers of a loaded customer file against a truth column of that file."""
+    _prepare_environment()
+    import duckdb
+
+    from orchestration.identity_quality import file_truth_scores
+    from orchestration.warehouse import WarehouseResource
+
+    try:
+        with WarehouseResource().connect(read_only=True) as con:
+            scores = file_truth_scores(con, Path(args.truth), args.key, args.cluster, args.source)
+    except (ValueError, duckdb.Error) as error:
+        print(f"identity-eval: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{Path(args.truth).name} (source {args.source}): {scores['records']:,} records, "
+        f"{scores['true_pairs']:,} true pairs, {scores['predicted_pairs']:,} predicted pairs; "
+        f"precision {scores['precision']:.4f}  recall {scores['recall']:.4f}  f1 {scores['f1']:.4f}"
+    )
     return 0
 
 
@@ -225,14 +256,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Append each file to the warehouse's raw event log as one load batch. "
         "A file already loaded (same bytes, same format) is skipped. See docs/loading.md.",
     )
-    load.add_argument("--format", required=True, choices=["online-retail", "transactions", "demo"],
+    load.add_argument("--format", required=True, choices=["online-retail", "transactions", "customers", "demo"],
                       help="online-retail: UCI Online Retail (I or II); transactions: any order-line file with "
-                      "a column mapping; demo: the demo generator's output folder")
+                      "a column mapping; customers: customer records of a CRM or loyalty system with a column "
+                      "mapping; demo: the demo generator's output folder")
     load.add_argument("paths", nargs="+", metavar="PATH",
                       help="CSV (.csv/.txt/.tsv), XLSX or Parquet file, or demo folder")
     load.add_argument("--map", action="append", type=_map_pair, metavar="TARGET=COLUMN",
-                      help="map a target (customer, order, timestamp, product, quantity, price, channel, discount, "
-                      "store, product_name, category, brand, country) to a column of the file; repeatable")
+                      help="map a target to a column of the file; repeatable. transactions: customer, order, "
+                      "timestamp, product, quantity, price, channel, discount, store, product_name, category, brand, "
+                      "country; customers: key and any of full_name, first_name, surname, dob, email, phone, street, "
+                      "city, postcode")
     load.add_argument("--mapping", default=None, metavar="FILE.yml", help="YAML mapping file (flags override it)")
     load.add_argument("--source", default=None, help="source system name on every row (default: the format's)")
     load.add_argument("--encoding", default=None, help="CSV encoding: utf-8 (default), latin-1, utf-16")
@@ -244,15 +278,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="materialise every asset and print a summary")
     run.add_argument("--as-of", type=_iso_date, default=None, help="cut-off YYYY-MM-DD: every mart, model and score uses only events before it (default: all data)")
+    run.add_argument("--no-probabilistic", action="store_true",
+                     help="identity from shared keys only (skip the splink matcher), e.g. to measure what it adds")
+    run.add_argument("--match-threshold", type=float, default=None, metavar="P",
+                     help="keep probabilistic links with match probability >= P (default 0.99)")
     run.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
     run.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
     run.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")
-    run.add_argument("--only", default=None, help="run one stage: raw_data, warehouse_models, segmentation, serving_models")
+    run.add_argument("--only", default=None, metavar="STAGE[,STAGE...]",
+                     help="run these stages only: raw_data, input_models, identity_match_links, warehouse_models, "
+                     "identity_quality, segmentation, serving_models (e.g. the identity stages of a CRM file)")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)
 
     parse = sub.add_parser("parse", help="parse the dbt project (writes the manifest Dagster loads)")
     parse.set_defaults(func=cmd_parse)
+
+    evaluate = sub.add_parser(
+        "identity-eval", help="pairwise precision/recall of the merge against a truth column of a loaded customer file")
+    evaluate.add_argument("--truth", required=True, metavar="FILE", help="the customer file with a truth column (Parquet)")
+    evaluate.add_argument("--key", default="unique_id", help="its record key column (as mapped to key when loading)")
+    evaluate.add_argument("--cluster", default="cluster", help="its true-entity column")
+    evaluate.add_argument("--source", default="customers", help="the --source the file was loaded under")
+    evaluate.set_defaults(func=cmd_identity_eval)
 
     bench = sub.add_parser("bench", help="time and measure each stage at a given size")
     bench.add_argument("--people", type=int, default=100_000)

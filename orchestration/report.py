@@ -8,7 +8,6 @@ import duckdb
 import pandas as pd
 from dagster import DagsterEventType, DagsterInstance
 
-from ml.identity_eval import pairwise_scores
 from orchestration.project import model_relation, source_relation
 from orchestration.warehouse import row_count, table_exists
 
@@ -17,8 +16,8 @@ __all__ = [
     "mart_row_counts",
     "segment_table",
     "segmentation_quality",
-    "identity_quality",
     "load_summary",
+    "identity_summary",
     "format_summary",
 ]
 
@@ -35,7 +34,7 @@ SUMMARY_MODELS = [
 
 # Columns of the printed load table: where each batch's rows went.
 LOAD_SUMMARY_COLUMNS = [
-    "batch_id", "load_format", "source", "file_name", "raw_rows", "staged_rows", "quarantined_rows",
+    "batch_id", "load_format", "source", "file_name", "raw_rows", "staged_rows", "quarantined_rows", "superseded_rows",
     "write_off_rows", "non_product_rows", "is_reconciled",
 ]
 
@@ -84,27 +83,14 @@ def load_summary(con: duckdb.DuckDBPyConnection) -> dict | None:
     }
 
 
-def identity_quality(con: duckdb.DuckDBPyConnection, demo_folder: Path) -> dict | None:
-    """Pairwise precision/recall of the merged customers against the demo generator's truth.
-
-    Evaluated over web accounts and loyalty cards, the records that carry an identity. Returns None
-    when the warehouse was not built from demo data (no truth files).
-    """
-    truth_files = sorted((demo_folder / "truth" / "identity_records").glob("*.parquet"))
-    resolved = model_relation("int_records_resolved")
-    if not truth_files or not table_exists(con, resolved):
+def identity_summary(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """The identity figures the identity_quality asset wrote, or None before the first run."""
+    relation = source_relation("ml", "identity_quality")
+    if not table_exists(con, relation):
         return None
-    pairs = con.execute(
-        f"""
-        select truth.record_type || ':' || truth.record_key as record, truth.person_id, resolved.customer_id
-        from read_parquet(?) as truth
-        left join {resolved} as resolved
-            on resolved.record_type = truth.record_type and resolved.record_key = truth.record_key
-        where truth.record_type in ('web_account', 'loyalty_card')
-        """,
-        [[str(f) for f in truth_files]],
-    ).df().set_index("record")
-    return pairwise_scores(pairs["customer_id"], pairs["person_id"])
+    # records, not iloc: a row Series would turn every count into a float
+    row = con.sql(f"select * from {relation}").df().to_dict("records")[0]
+    return {name: (None if pd.isna(value) else value) for name, value in row.items()}
 
 
 def format_summary(
@@ -130,12 +116,22 @@ def format_summary(
         lines += ["", "Rows per mart"]
         lines += [f"  {name:<28}{rows:>12,}" for name, rows in counts.items()]
     if identity is not None:
+        suppressed = ", ".join(
+            f"{name.removeprefix('suppressed_')} {count:,}" for name, count in identity.items() if name.startswith("suppressed_")
+        )
         lines += [
             "",
-            "Identity vs the demo's truth (accounts and cards, pairwise)",
-            f"  precision {identity['precision']:.4f}  recall {identity['recall']:.4f}  f1 {identity['f1']:.4f}"
-            f"  ({identity['records']:,} records)",
+            "Identity",
+            f"  {identity['customers_with_records']:,} customers from {identity['holder_records']:,} accounts/cards/customer"
+            f" records; largest customer {identity['largest_customer_holders']} records;"
+            f" {identity['probabilistic_links']:,} probabilistic links",
+            f"  suppressed: {suppressed}",
         ]
+        if identity["precision"] is not None:
+            lines.append(
+                f"  vs the demo's truth (accounts and cards, pairwise): precision {identity['precision']:.4f}"
+                f"  recall {identity['recall']:.4f}  f1 {identity['f1']:.4f}  ({int(identity['truth_records']):,} records)"
+            )
     if quality:
         lines += [
             "",

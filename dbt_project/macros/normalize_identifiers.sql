@@ -37,3 +37,24 @@
 {% macro normalize_email(expression) -%}
     case when trim({{ expression }}) = '' then null else lower(trim({{ expression }})) end
 {%- endmacro %}
+
+{#
+    A name (or a city, a street) as compared: trimmed, lower-cased, Polish and other Latin diacritics
+    folded to their base letter ('  Łódź ' -> 'lodz', 'Müller' -> 'muller'), empty -> null. One
+    translate() (DuckDB and Spark alike) after lower(), which is Unicode-aware on both, so only the
+    lower-case letters are listed; the lists are paired here so the two strings cannot drift apart.
+    Letters that fold to two ('ß', 'æ') are kept as they are: translate maps one character to one.
+#}
+{% macro fold_name(expression) -%}
+    {%- set letters = [
+        ('a', 'ąàáâãäåāă'), ('c', 'ćçč'), ('d', 'ďđ'), ('e', 'ęèéêëēėěĕ'), ('g', 'ğ'), ('i', 'ìíîïīı'),
+        ('l', 'łľĺ'), ('n', 'ńñň'), ('o', 'óòôõöøōő'), ('r', 'řŕ'), ('s', 'śšşș'), ('t', 'ťţț'),
+        ('u', 'ùúûüūůű'), ('y', 'ýÿ'), ('z', 'źżž'),
+    ] -%}
+    {%- set folded = namespace(accented='', plain='') -%}
+    {%- for plain, accented in letters -%}
+        {%- set folded.accented = folded.accented ~ accented -%}
+        {%- set folded.plain = folded.plain ~ (plain * (accented | length)) -%}
+    {%- endfor -%}
+    nullif(translate(lower(trim({{ expression }})), '{{ folded.accented }}', '{{ folded.plain }}'), '')
+{%- endmacro %}

@@ -9,7 +9,7 @@
 with
 
 edges as (
-    select * from {{ ref('int_identifier_edges_built') }}
+    select distinct node_id, neighbour_id from {{ ref('int_identifier_edges_built') }}
 ),
 
 labels as (

@@ -26,7 +26,7 @@ def load_batches_reconcile(context: AssetCheckExecutionContext, warehouse: Wareh
     with warehouse.connect(read_only=True) as con:
         batches = con.sql(
             "select batch_id, load_format, source, file_name, declared_rows, raw_rows, staged_rows, "
-            "quarantined_rows, sale_rows, return_rows, write_off_rows, non_product_rows, is_reconciled "
+            "quarantined_rows, superseded_rows, sale_rows, return_rows, write_off_rows, non_product_rows, is_reconciled "
             f"from {model_relation('load_reconciliation')} order by batch_id"
         ).df()
         reasons = con.sql(

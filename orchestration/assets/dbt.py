@@ -1,7 +1,9 @@
 """dbt models as Dagster assets.
 
-Two invocations of one dbt project: the warehouse models (staging -> identity -> marts) run before
-the Python model assets, the serving models after them, because serving reads the Python outputs.
+Three invocations of one dbt project, because Python assets sit between them:
+  input_models      staging views, the seeds and the identity input (the records the matcher reads);
+  warehouse_models  the identity graph (with the probabilistic links) and the marts;
+  serving_models    the BI-facing marts that join the Python model outputs.
 """
 
 
@@ -18,18 +20,22 @@ from orchestration.project import dbt_project
 from orchestration.resources import RunCutoff
 from orchestration.warehouse import WarehouseResource
 
-__all__ = ["LoyalistDbtTranslator", "warehouse_models", "serving_models", "SERVING_SELECT"]
+__all__ = ["LoyalistDbtTranslator", "input_models", "warehouse_models", "serving_models", "INPUT_SELECT", "SERVING_SELECT"]
 
-# Models that read tables written by Python assets live in this folder.
+# What the Python matcher (identity_match_links) reads: staging, the seeds, the identity input records.
+INPUT_SELECT = "path:models/staging resource_type:seed tag:identity_input"
+# Models that read tables written by the Python model assets live in this folder.
 SERVING_SELECT = "path:models/serving"
 
 
 class LoyalistDbtTranslator(DagsterDbtTranslator):
     """Rule-based mapping of dbt nodes to assets: the group is the model's folder."""
 
-    def __init__(self):
-        # tests on sources (raw keys, model outputs) become checks on the assets that write them
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+    def __init__(self, source_tests_as_checks: bool = True):
+        # Tests on sources (raw keys, model outputs) become checks on the assets that write them. A
+        # check may belong to one stage only, and dagster-dbt offers a source's tests to every stage
+        # that reads the source: the stage that reads it first owns them.
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=source_tests_as_checks))
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """Group = the folder the model sits in (staging, identity, marts, serving)."""
@@ -56,7 +62,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
     yield from dbt.cli(args, context=context, target_path=target_path).stream()
 
 
-def _dbt_stage(name: str, description: str, **selection: str):
+def _dbt_stage(name: str, description: str, source_checks: bool = True, **selection: str):
     """One `dbt build` invocation over a selection of the project, as a subsettable multi-asset."""
 
     def _assets(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, cutoff: RunCutoff):
@@ -67,16 +73,23 @@ def _dbt_stage(name: str, description: str, **selection: str):
     return dbt_assets(
         manifest=dbt_project.manifest_path,
         project=dbt_project,
-        dagster_dbt_translator=LoyalistDbtTranslator(),
+        dagster_dbt_translator=LoyalistDbtTranslator(source_tests_as_checks=source_checks),
         name=name,
         **selection,
     )(_assets)
 
 
+input_models = _dbt_stage(
+    "input_models",
+    "Staging views, the reference seeds and the identity input records, built and tested by `dbt build`.",
+    select=INPUT_SELECT,
+)
+
 warehouse_models = _dbt_stage(
     "warehouse_models",
-    "Staging views, the identity graph and the marts, built and tested by `dbt build`.",
-    exclude=SERVING_SELECT,
+    "The identity graph (deterministic and probabilistic links), the marts and the audit tables.",
+    source_checks=False,
+    exclude=f"{INPUT_SELECT} {SERVING_SELECT}",
 )
 
 serving_models = _dbt_stage(

@@ -46,7 +46,7 @@ def test_a_demo_folder_loads_its_ten_tables_as_one_batch(demo, db):
     expected = {t: manifest["rows"]["raw"][t] for t in DEMO_TABLES}
     assert (result.batch_id, result.format, result.source, result.file_name) == (1, "demo", "demo", "demo-300")
     assert (result.tables, result.rows, result.already_loaded) == (expected, sum(expected.values()), False)
-    assert raw_counts(db) == {**expected, "transaction_lines": 0, "load_batches": 1}
+    assert raw_counts(db) == {**expected, "transaction_lines": 0, "customer_records": 0, "load_batches": 1}
     (batch,) = batches(db)
     assert (batch["format"], batch["source"], batch["file_name"], batch["row_count"]) == (
         "demo", "demo", "demo-300", result.rows)

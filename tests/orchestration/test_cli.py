@@ -23,7 +23,8 @@ def test_an_unknown_stage_names_the_valid_ones(capsys, tmp_path, monkeypatch):
     assert main(["run", "--only", "nonsense"]) == 2
     err = capsys.readouterr().err
     assert "unknown stage 'nonsense'" in err
-    for stage in ("raw_data", "warehouse_models", "segmentation", "serving_models"):
+    for stage in ("raw_data", "input_models", "identity_match_links", "warehouse_models", "identity_quality",
+                  "segmentation", "serving_models"):
         assert stage in err
     assert not (tmp_path / "loyalist.duckdb").exists()  # nothing ran
 

@@ -25,8 +25,12 @@ def test_definitions_load_with_every_stage():
     keys = {key.to_user_string() for key in _graph().get_all_asset_keys()}
     for expected in (
         "raw/orders",
-        "staging/stg_retail__orders",
-        "intermediate/int_identifiers_clustered",
+        "pii/stg_retail__orders",
+        "pii/int_identity_person_records",
+        "identity_match_links",
+        "identity/int_identifiers_clustered",
+        "identity/identity_events",
+        "identity_quality",
         "marts/dim_customers",
         "marts/customer_rfm",
         "customer_segments",
@@ -57,15 +61,16 @@ def test_every_raw_table_feeds_customer_360():
     graph = _graph()
     upstream = _reachable(graph, AssetKey(["serving", "customer_360"]), lambda node: node.parent_keys)
     raw = {key for key in graph.get_all_asset_keys() if key.path[0] == "raw"}
-    # the ten demo tables, the file-loaded transaction lines and the load batches
-    assert len(raw) == 12
+    # the ten demo tables, the file-loaded transaction lines and customer records, and the load batches
+    assert len(raw) == 13
     assert raw <= upstream
 
 
 def test_groups_follow_the_dbt_folders():
     graph = _graph()
-    assert graph.get(AssetKey(["staging", "stg_retail__orders"])).group_name == "staging"
-    assert graph.get(AssetKey(["intermediate", "int_records_resolved"])).group_name == "identity"
+    assert graph.get(AssetKey(["pii", "stg_retail__orders"])).group_name == "staging"  # group: folder; schema: pii
+    assert graph.get(AssetKey(["staging", "stg_retail__products"])).group_name == "staging"
+    assert graph.get(AssetKey(["identity", "int_records_resolved"])).group_name == "identity"
     assert graph.get(AssetKey(["marts", "customer_rfm"])).group_name == "marts"
     assert graph.get(AssetKey(["serving", "customer_360"])).group_name == "serving"
     assert graph.get(AssetKey(["raw", "orders"])).group_name == "raw"

@@ -3,6 +3,7 @@
 from dagster import AssetKey
 
 from orchestration import report
+from orchestration.identity_quality import demo_truth_scores
 
 
 def test_run_succeeds(pipeline_run):
@@ -17,13 +18,13 @@ def test_raw_tables_hold_exactly_the_generated_rows(con, demo_manifest):
 
 
 def test_identity_precision_and_recall_against_the_generator_truth(con, pipeline_run):
-    scores = report.identity_quality(con, pipeline_run["demo"])
+    scores = demo_truth_scores(con, pipeline_run["demo"])
     assert scores is not None
     assert scores["records"] > 1000
-    # Deterministic keys only: about a quarter of the true pairs (an account with just an e-mail, a
-    # card with just a phone) share no identifier at all and need probabilistic matching.
-    assert scores["precision"] >= 0.97
-    assert scores["recall"] >= 0.7
+    # shared keys plus probabilistic matching on names, birth year and city (3,000 people here; the
+    # issue's targets, precision 0.995 and recall 0.98, hold on the default 20,000-person demo)
+    assert scores["precision"] >= 0.98
+    assert scores["recall"] >= 0.95
 
 
 def test_every_rfm_customer_has_a_segment(con):
@@ -78,9 +79,11 @@ def test_dbt_tests_ran_as_asset_checks_and_passed(pipeline_run):
 
 def test_step_durations_cover_every_stage(pipeline_run):
     durations = report.step_durations(pipeline_run["instance"], pipeline_run["result"].run_id)
-    stages = {"raw_data", "warehouse_models", "segmentation", "serving_models"}
+    stages = {"raw_data", "input_models", "identity_match_links", "warehouse_models", "identity_quality",
+              "segmentation", "serving_models"}
     # the Python reconciliation check is a step of its own
-    assert set(durations) == stages | {"audit__load_reconciliation_load_batches_reconcile"}
+    assert set(durations) == stages | {"audit__load_reconciliation_load_batches_reconcile",
+                                       "identity_quality_identity_quality_targets"}
     assert all(seconds > 0 for seconds in durations.values())
 
 

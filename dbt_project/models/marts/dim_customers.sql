@@ -27,6 +27,10 @@ source_customers as (
     select * from {{ ref('int_source_customers') }}
 ),
 
+customer_records as (
+    select * from {{ ref('stg_customers__records') }}
+),
+
 web_views as (
     select * from {{ ref('stg_retail__web_views') }}
     where {{ before_as_of('viewed_at') }}
@@ -81,6 +85,20 @@ holder_records as (
     inner join resolved
         on resolved.record_type = 'source_customer'
         and resolved.record_key = source_customers.source_customer_id
+    union all
+    -- a CRM record has no registration time: it ranks after every dated record
+    select
+        resolved.customer_id,
+        'customer_record',
+        cast(null as timestamp),
+        customer_records.record_id,
+        {{ as_text('null') }},
+        customer_records.birth_year,
+        customer_records.city,
+        {{ as_text('null') }}
+    from customer_records
+    inner join resolved
+        on resolved.record_type = 'customer_record' and resolved.record_key = customer_records.record_id
 ),
 
 ranked as (
@@ -90,10 +108,10 @@ ranked as (
         birth_year,
         city,
         store_id,
-        row_number() over (partition by customer_id, gender is null order by registered_at, record_key) as gender_rank,
-        row_number() over (partition by customer_id, birth_year is null order by registered_at, record_key) as birth_year_rank,
-        row_number() over (partition by customer_id, city is null order by registered_at, record_key) as city_rank,
-        row_number() over (partition by customer_id, store_id is null order by registered_at, record_key) as store_rank
+        row_number() over (partition by customer_id, gender is null order by registered_at is null, registered_at, record_key) as gender_rank,
+        row_number() over (partition by customer_id, birth_year is null order by registered_at is null, registered_at, record_key) as birth_year_rank,
+        row_number() over (partition by customer_id, city is null order by registered_at is null, registered_at, record_key) as city_rank,
+        row_number() over (partition by customer_id, store_id is null order by registered_at is null, registered_at, record_key) as store_rank
     from holder_records
 ),
 
@@ -113,7 +131,8 @@ holdings as (
         customer_id,
         cast(sum(case when record_type = 'web_account' then 1 else 0 end) as bigint) as web_accounts,
         cast(sum(case when record_type = 'loyalty_card' then 1 else 0 end) as bigint) as loyalty_cards,
-        cast(sum(case when record_type = 'source_customer' then 1 else 0 end) as bigint) as source_customer_keys,
+        cast(sum(case when record_type in ('source_customer', 'customer_record') then 1 else 0 end) as bigint)
+            as source_customer_keys,
         min(registered_at) as first_registered_at
     from holder_records
     group by customer_id

@@ -3,15 +3,16 @@
     plain SQL so the same model runs on DuckDB and Spark (no recursive CTE). Each round a node takes
     the smallest label among itself and its neighbours; after as many rounds as the widest component's
     diameter nothing changes. The test assert_identity_components_converged runs one more round and
-    fails if any label would still move.
+    fails if any label would still move. Customer ids are assigned downstream (int_customer_ids_assigned).
 #}
 
 {%- set rounds = var('identity_max_iterations') | int %}
 
 with
 
+-- the reason for a link does not matter here, only that it exists
 edges as (
-    select * from {{ ref('int_identifier_edges_built') }}
+    select distinct node_id, neighbour_id from {{ ref('int_identifier_edges_built') }}
 ),
 
 labels_0 as (
@@ -28,11 +29,7 @@ labels_{{ round }} as (
 {% endfor %}
 
 final as (
-    select
-        node_id,
-        component_id,
-        {{ dbt.hash('component_id') }} as customer_id
-    from labels_{{ rounds }}
+    select node_id, component_id from labels_{{ rounds }}
 )
 
 select * from final

@@ -1,10 +1,14 @@
 {#
-    Every identifier every source record carries, as typed nodes ('email:ann@x.pl', 'phone:48502133360').
-    Records that hold an identity (web accounts, loyalty cards, the customer keys of file-loaded sources) are
-    "holders"; orders, calls and campaign sends only point at identities, so they never count towards an
-    identifier's holder total. Only records created before as_of take part, so a run as of T links exactly
-    what was known at T.
+    Every identifier every source record carries, with its identity graph node: '<type>:<hash of the
+    value>', so the graph downstream (schema identity) is pseudonymised and this model, which keeps the
+    values, lives in the restricted schema pii. Records that hold an identity (web accounts, loyalty
+    cards, customer records and the customer keys of file-loaded sources) are "holders"; orders, calls
+    and campaign sends only point at identities, so they never count towards an identifier's holder
+    total. Only records created before as_of take part, so a run as of T links exactly what was known
+    at T; customer records loaded from a CRM are reference data and always take part.
 #}
+
+{{ config(schema='pii', tags=['identity_input']) }}
 
 with
 
@@ -80,6 +84,19 @@ source_customer_identifiers as (
     from source_customers
 ),
 
+customer_records as (
+    select * from {{ ref('stg_customers__records') }}
+),
+
+customer_record_identifiers as (
+    select 'customer_record' as record_type, record_id as record_key, 'customer_key' as identifier_type, record_id as identifier_value
+    from customer_records
+    union all
+    select 'customer_record', record_id, 'email', email from customer_records where email is not null
+    union all
+    select 'customer_record', record_id, 'phone', phone from customer_records where phone is not null
+),
+
 campaign_identifiers as (
     select 'campaign_contact' as record_type, contact_id as record_key, 'email' as identifier_type, email as identifier_value
     from campaign_contacts where email is not null
@@ -97,6 +114,8 @@ unioned as (
     select * from campaign_identifiers
     union all
     select * from source_customer_identifiers
+    union all
+    select * from customer_record_identifiers
 ),
 
 final as (
@@ -105,8 +124,8 @@ final as (
         record_key,
         identifier_type,
         identifier_value,
-        {{ dbt.concat(["identifier_type", "':'", "identifier_value"]) }} as node_id,
-        record_type in ('web_account', 'loyalty_card', 'source_customer') as is_holder_record
+        {{ identity_node_id('identifier_type', 'identifier_value') }} as node_id,
+        record_type in ('web_account', 'loyalty_card', 'source_customer', 'customer_record') as is_holder_record
     from unioned
 )
 

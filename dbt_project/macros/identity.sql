@@ -1,0 +1,54 @@
+{#
+    Helpers shared by the identity models (models/intermediate/identity).
+#}
+
+{#
+    The identity graph node of an identifier: '<type>:<md5 of the value>'. The type stays readable
+    (the guards and reports group by it); the value is pseudonymised, so nothing downstream of the
+    restricted schema pii carries an e-mail, a phone or a card number. dbt.hash is md5 on DuckDB and Spark.
+#}
+{% macro identity_node_id(type_column, value_column) -%}
+    {{ dbt.concat([type_column, "':'", dbt.hash(value_column)]) }}
+{%- endmacro %}
+
+{#
+    The date a run's identity is "as of": var('as_of'), or the far future for a run over everything
+    loaded. Stable ids and identity events only advance when this does not go back in time (a
+    backtest as of an earlier date reads the registry but never rewrites it).
+#}
+{% macro identity_effective_date() -%}
+    cast('{{ as_of_date() or "9999-12-31" }}' as date)
+{%- endmacro %}
+
+{# When this run started, as a timestamp literal: the time of its registry rows and identity events. #}
+{% macro identity_run_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+{%- endmacro %}
+
+{#
+    A relation that a model reads without ref() because it is written further down the same DAG (the
+    id registry), or by a Python asset that may not have run yet (probabilistic links). Returns the
+    relation when it exists, else none; callers then select an empty, typed row set.
+#}
+{% macro existing_relation(schema, identifier) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(adapter.get_relation(database=target.database, schema=schema, identifier=identifier)) }}
+{%- endmacro %}
+
+{# True when this run may append to the id registry and to identity_events (see identity_effective_date). #}
+{% macro identity_advances(registry) -%}
+    {{ identity_effective_date() }} >= (
+        select coalesce(max(effective_date), cast('0001-01-01' as date)) from {{ registry }}
+    )
+{%- endmacro %}
+
+{# Edit (Levenshtein) distance of two strings: the same function name on DuckDB and Spark. #}
+{% macro edit_distance(left, right) -%}
+    {{ return(adapter.dispatch('edit_distance', 'loyalist')(left, right)) }}
+{%- endmacro %}
+
+{% macro default__edit_distance(left, right) -%}
+    levenshtein({{ left }}, {{ right }})
+{%- endmacro %}
