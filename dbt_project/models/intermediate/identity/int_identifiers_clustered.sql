@@ -1,35 +1,20 @@
 {#
-    Connected components by min-label propagation, unrolled var('identity_max_iterations') times in
-    plain SQL so the same model runs on DuckDB and Spark (no recursive CTE). Each round a node takes
-    the smallest label among itself and its neighbours; after as many rounds as the widest component's
-    diameter nothing changes. The test assert_identity_components_converged runs one more round and
-    fails if any label would still move. Customer ids are assigned downstream (int_customer_ids_assigned).
+    Connected components of the identity graph: min-label propagation with pointer jumping, run round by
+    round in plain SQL (macro connected_components) so the same model runs on DuckDB and Spark (no
+    recursive CTE), stopping when a round moves no label, after at most var('identity_max_iterations')
+    rounds. The test assert_identity_components_converged runs one more plain round and fails if any
+    label would still move. Customer ids are assigned downstream (int_customer_ids_assigned).
 #}
 
-{%- set rounds = var('identity_max_iterations') | int %}
+-- the hook renders when the model runs, with the model's own schema
+{{ config(post_hook="drop table if exists {{ components_relation() }}") }}
 
-with
+{%- set edges = ref('int_identifier_edges_built') %}
+{%- set components = connected_components(edges, var('identity_max_iterations') | int) %}
 
--- the reason for a link does not matter here, only that it exists
-edges as (
-    select distinct node_id, neighbour_id from {{ ref('int_identifier_edges_built') }}
-),
-
-labels_0 as (
-    select distinct node_id, node_id as component_id from edges
-),
-
-{% for round in range(1, rounds + 1) %}
-labels_{{ round }} as (
-    select edges.node_id, min(labels_{{ round - 1 }}.component_id) as component_id
-    from edges
-    inner join labels_{{ round - 1 }} on labels_{{ round - 1 }}.node_id = edges.neighbour_id
-    group by edges.node_id
-),
-{% endfor %}
-
-final as (
-    select node_id, component_id from labels_{{ rounds }}
-)
-
-select * from final
+{% if components -%}
+select node_id, component_id from {{ components }}
+{%- else -%}
+-- parsing: the rounds only run when the model does
+select node_id, neighbour_id as component_id from {{ edges }}
+{%- endif %}
