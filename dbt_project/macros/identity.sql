@@ -3,12 +3,14 @@
 #}
 
 {#
-    The identity graph node of an identifier: '<type>:<md5 of the value>'. The type stays readable
-    (the guards and reports group by it); the value is pseudonymised, so nothing downstream of the
-    restricted schema pii carries an e-mail, a phone or a card number. dbt.hash is md5 on DuckDB and Spark.
+    The identity graph node of an identifier: '<type>:<first 16 hex digits of the md5 of the value>'.
+    The type stays readable (the guards and reports group by it); the value is pseudonymised, so
+    nothing downstream of the restricted schema pii carries an e-mail, a phone or a card number.
+    dbt.hash is md5 on DuckDB and Spark; 64 bits keep a collision unlikely (about 1 in 4 million at
+    10 million identifiers of one type) and the ids short, which every join and write of the graph pays for.
 #}
 {% macro identity_node_id(type_column, value_column) -%}
-    {{ dbt.concat([type_column, "':'", dbt.hash(value_column)]) }}
+    {{ dbt.concat([type_column, "':'", "substr(" ~ dbt.hash(value_column) ~ ", 1, 16)"]) }}
 {%- endmacro %}
 
 {#

@@ -41,11 +41,11 @@ def test_emails_are_trimmed_and_lower_cased(con):
 
 def test_junk_identifiers_are_suppressed_and_link_nothing(con):
     junk = con.execute(
-        "select holders, is_suppressed from identity.int_identifiers_screened where node_id = 'phone:' || md5('48000000000')"
+        "select holders, is_suppressed from identity.int_identifiers_screened where node_id = 'phone:' || substr(md5('48000000000'), 1, 16)"
     ).fetchall()[0]
     assert junk is not None and junk[0] > 3 and junk[1]
     linked = con.execute(
-        "select count(*) from identity.int_identifier_edges_built where node_id = 'phone:' || md5('48000000000')"
+        "select count(*) from identity.int_identifier_edges_built where node_id = 'phone:' || substr(md5('48000000000'), 1, 16)"
     ).fetchall()[0][0]
     assert linked == 0
 

@@ -24,12 +24,29 @@ usable as (
     where not identifiers.is_suppressed
 ),
 
+-- every usable node is in the graph (a self-loop), so that a record with one identifier resolves
+nodes as (
+    select distinct node_id, identifier_type from usable
+),
+
+-- only records with two or more identifiers link anything: most records (orders, campaign sends)
+-- carry one, and leaving them out of the window below is most of this model's work at scale
+linking_records as (
+    select record_type, record_key
+    from usable
+    group by record_type, record_key
+    having count(*) > 1
+),
+
 anchored as (
     select
-        node_id,
-        identifier_type,
-        min(node_id) over (partition by record_type, record_key) as anchor_id
+        usable.node_id,
+        usable.identifier_type,
+        min(usable.node_id) over (partition by usable.record_type, usable.record_key) as anchor_id
     from usable
+    inner join linking_records
+        on linking_records.record_type = usable.record_type
+        and linking_records.record_key = usable.record_key
 ),
 
 {%- set links = source('ml', 'identity_match_links') %}
@@ -54,7 +71,7 @@ edges as (
     union
     select anchor_id as node_id, node_id as neighbour_id, identifier_type as link_type from anchored
     union
-    select node_id, node_id as neighbour_id, identifier_type as link_type from anchored
+    select node_id, node_id as neighbour_id, identifier_type as link_type from nodes
     union
     select node_id, neighbour_id, 'probabilistic' as link_type from probabilistic
     union
