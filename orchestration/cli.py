@@ -141,7 +141,7 @@ def _run_config(args: argparse.Namespace) -> dict:
         "raw_data": {"config": {"people": args.people, "seed": args.seed}},
         "segmentation": {"config": {"k": args.k}},
         "identity_match_links": {"config": {"enabled": not args.no_probabilistic,
-                                            **({"match_threshold": args.match_threshold} if args.match_threshold else {})}},
+                                            **({"match_threshold": args.match_threshold} if args.match_threshold is not None else {})}},
     }
     return {
         "ops": ops,
@@ -281,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-probabilistic", action="store_true",
                      help="identity from shared keys only (skip the splink matcher), e.g. to measure what it adds")
     run.add_argument("--match-threshold", type=float, default=None, metavar="P",
-                     help="keep probabilistic links with match probability >= P (default 0.99)")
+                     help="keep probabilistic links with match probability >= P (default 0.98)")
     run.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
     run.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
     run.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")

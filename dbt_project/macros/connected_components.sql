@@ -10,7 +10,8 @@
 
     Runs its rounds with run_query while the model compiles (dbt compiles a node right before running
     it, so the edges exist) and leaves (node_id, component_id) in components_relation(), which the
-    model selects from and drops in a post-hook. Outside execution (parse) it does nothing.
+    model selects from and drops in a post-hook. Outside `dbt run` / `dbt build` (parse, compile, docs)
+    it does nothing and the model compiles to a placeholder select.
 #}
 
 {# Where connected_components leaves its result: a name fixed at parse time, for the post-hook. #}
@@ -19,7 +20,8 @@
 {%- endmacro %}
 
 {% macro connected_components(edges, max_rounds) -%}
-    {%- if not execute -%}
+    {#- only when the model is built: `dbt compile`, `docs generate` or `show` must not create tables -#}
+    {%- if not execute or flags.WHICH not in ('run', 'build') -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set prefix = this.schema ~ '.' ~ this.identifier ~ '__round_' -%}

@@ -6,7 +6,7 @@
     The identity graph node of an identifier: '<type>:<first 16 hex digits of the md5 of the value>'.
     The type stays readable (the guards and reports group by it); the value is pseudonymised, so
     nothing downstream of the restricted schema pii carries an e-mail, a phone or a card number.
-    dbt.hash is md5 on DuckDB and Spark; 64 bits keep a collision unlikely (about 1 in 4 million at
+    dbt.hash is md5 on DuckDB and Spark; 64 bits keep a collision unlikely (about 1 in 370,000 at
     10 million identifiers of one type) and the ids short, which every join and write of the graph pays for.
 #}
 {% macro identity_node_id(type_column, value_column) -%}
@@ -14,12 +14,22 @@
 {%- endmacro %}
 
 {#
-    The date a run's identity is "as of": var('as_of'), or the far future for a run over everything
-    loaded. Stable ids and identity events only advance when this does not go back in time (a
-    backtest as of an earlier date reads the registry but never rewrites it).
+    The date a run's identity is "as of": var('as_of'), or the day the run started for a run over
+    everything loaded. Stable ids and identity events only advance when this does not go back in
+    time (a backtest as of an earlier date reads the registry as it stood then, and never writes it).
 #}
 {% macro identity_effective_date() -%}
-    cast('{{ as_of_date() or "9999-12-31" }}' as date)
+    cast('{{ as_of_date() or run_started_at.strftime("%Y-%m-%d") }}' as date)
+{%- endmacro %}
+
+{# The probabilistic links of this run's as_of only: links made for another cut-off are stale. #}
+{% macro links_of_this_run(as_of_column) -%}
+    {%- set cutoff = as_of_date() -%}
+    {%- if cutoff -%}
+        {{ as_of_column }} = cast('{{ cutoff }}' as date)
+    {%- else -%}
+        {{ as_of_column }} is null
+    {%- endif -%}
 {%- endmacro %}
 
 {# When this run started, as a timestamp literal: the time of its registry rows and identity events. #}

@@ -26,6 +26,7 @@ from orchestration import settings
 from orchestration.assets.dbt import input_models, warehouse_models
 from orchestration.identity_quality import QUALITY_TARGETS, measure_identity
 from orchestration.project import model_relation, source_relation
+from orchestration.resources import RunCutoff
 from orchestration.warehouse import WarehouseResource, replace_tables
 
 __all__ = ["MatchingConfig", "identity_match_links", "identity_quality", "identity_quality_targets"]
@@ -71,7 +72,7 @@ class MatchingConfig(Config):
     ),
 )
 def identity_match_links(
-    context: AssetExecutionContext, config: MatchingConfig, warehouse: WarehouseResource
+    context: AssetExecutionContext, config: MatchingConfig, warehouse: WarehouseResource, cutoff: RunCutoff
 ) -> MaterializeResult:
     """Link holder records of one person that deterministic matching cannot (no shared key).
 
@@ -94,6 +95,8 @@ def identity_match_links(
             "node_id_r": links["record_id_r"].astype("string"),
             "match_probability": links["match_probability"].astype("float64"),
             "match_weight": links["match_weight"].astype("float64"),
+            # the graph takes only links made for its own as_of
+            "as_of": pd.Series([cutoff.as_of_date()] * len(links), dtype="datetime64[us]"),
         }
     )
     with warehouse.connect() as con:

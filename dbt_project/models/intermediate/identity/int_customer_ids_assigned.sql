@@ -13,6 +13,7 @@
 #}
 
 {%- set registry = existing_relation(this.schema, 'identity_customer_registry') %}
+{%- set events = existing_relation(this.schema, 'identity_events') %}
 
 with
 
@@ -34,8 +35,24 @@ registry as (
 ),
 {%- endif %}
 
+{% if events -%}
+-- a node that left the graph (suppressed, or no longer exported) while its id was merged away keeps
+-- that retired id in the registry: when it comes back it joins the customer the id was merged into
+merged as (
+    select from_customer_id, max(to_customer_id) as to_customer_id
+    from {{ events }}
+    where event_type = 'merge' and effective_date <= {{ identity_effective_date() }}
+    group by from_customer_id
+),
+{%- else -%}
+merged as (
+    select {{ as_text('null') }} as from_customer_id, {{ as_text('null') }} as to_customer_id
+    where 1 = 0
+),
+{%- endif %}
+
 registered as (
-    select node_id, customer_id
+    select ranked.node_id, coalesce(merged.to_customer_id, ranked.customer_id) as customer_id
     from (
         select
             node_id,
@@ -43,7 +60,8 @@ registered as (
             row_number() over (partition by node_id order by assigned_at desc) as recency
         from registry
     ) as ranked
-    where recency = 1
+    left join merged on merged.from_customer_id = ranked.customer_id
+    where ranked.recency = 1
 ),
 
 -- when each id was first handed out: the older id survives a merge

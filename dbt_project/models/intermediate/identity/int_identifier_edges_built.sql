@@ -59,6 +59,8 @@ probabilistic as (
     from {{ links }} as links
     inner join identifiers as left_node on left_node.node_id = links.node_id_l and not left_node.is_suppressed
     inner join identifiers as right_node on right_node.node_id = links.node_id_r and not right_node.is_suppressed
+    -- links the matcher made for another as_of (a build of this stage alone) are stale
+    where {{ links_of_this_run('links.as_of') }}
     {%- else -%}
     -- the matcher has not run (a dbt build outside Dagster): deterministic edges only
     select {{ as_text('null') }} as node_id, {{ as_text('null') }} as neighbour_id

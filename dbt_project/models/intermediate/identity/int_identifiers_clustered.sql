@@ -15,6 +15,6 @@
 {% if components -%}
 select node_id, component_id from {{ components }}
 {%- else -%}
--- parsing: the rounds only run when the model does
+-- parse, compile, docs: the rounds only run when the model is built
 select node_id, neighbour_id as component_id from {{ edges }}
 {%- endif %}

@@ -9,7 +9,8 @@
                           household landline shared by a couple. Birth years are not compared: CRM
                           exports mistype them by a decade too often.
     "Seen with" counts every record: a card's own phone, and a phone typed on a call that quotes a card.
-    A holder's own key (account id, card number) has one holder and is never suppressed by the guards.
+    A record key is counted like any identifier: a card quoted on the orders of many accounts (a
+    cashier scanning their own card for everyone) is suppressed too, and its receipts stay anonymous.
 #}
 
 -- built with the matcher's input: it reads which contacts the guards suppressed
@@ -29,14 +30,14 @@ person_records as (
     select * from {{ ref('int_identity_person_records') }}
 ),
 
--- the holder (account, card, customer key) a record is or quotes; orders and calls carry at most one
+-- the holders (account, card, customer key) a record is or quotes: an order placed from an account
+-- with a card scanned quotes both
 record_holders as (
-    select record_identifiers.record_type, record_identifiers.record_key, min(record_identifiers.node_id) as holder_node_id
+    select distinct record_identifiers.record_type, record_identifiers.record_key, record_identifiers.node_id as holder_node_id
     from record_identifiers
     inner join identifier_types
         on identifier_types.identifier_type = record_identifiers.identifier_type
         and identifier_types.is_record_key
-    group by record_identifiers.record_type, record_identifiers.record_key
 ),
 
 counted as (
