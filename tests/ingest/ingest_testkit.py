@@ -45,6 +45,26 @@ def raw_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             for t in raw_table_ddl() if t in present}
 
 
+def warehouse_raw_counts(warehouse: Path) -> dict[str, int]:
+    """raw_counts of a warehouse file, read through a short read-only connection."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return raw_counts(con)
+
+
+def refused_load_line(argv: list[str], capsys) -> str:
+    """Run ``loyalist load`` expecting a refusal: exit 2, nothing on stdout, one error line (returned)."""
+    from orchestration.cli import main
+
+    code = main(["load", *argv])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("loyalist load: error: ")
+    return lines[0]
+
+
 def transaction_rows(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> list[dict]:
     """raw.transaction_lines as dicts in (batch, row) order, optionally of one batch."""
     where = "" if batch_id is None else f"where _batch_id = {int(batch_id)}"

@@ -31,7 +31,7 @@ unioned as (
     select
         'web_account' as record_type,
         account_id as record_key,
-        {{ identity_node_id("'account'", 'account_id') }} as record_node_id,
+        'account' as key_type,
         {{ fold_name('first_name') }} as first_name,
         {{ fold_name('last_name') }} as surname,
         birth_year,
@@ -46,7 +46,7 @@ unioned as (
     select
         'loyalty_card',
         loyalty_cards.card_number,
-        {{ identity_node_id("'card'", 'loyalty_cards.card_number') }},
+        'card',
         {{ fold_name('loyalty_cards.first_name') }},
         {{ fold_name('loyalty_cards.last_name') }},
         loyalty_cards.birth_year,
@@ -63,7 +63,7 @@ unioned as (
     select
         'customer_record',
         record_id,
-        {{ identity_node_id("'customer_key'", 'record_id') }},
+        'customer_key',
         first_name,
         surname,
         birth_year,
@@ -79,6 +79,7 @@ unioned as (
 final as (
     select
         *,
+        {{ identity_node_id('key_type', 'record_key') }} as record_node_id,
         -- graph nodes of the contacts: the matcher drops the ones the guards suppressed
         {{ identity_node_id("'email'", 'email') }} as email_node_id,
         {{ identity_node_id("'phone'", 'phone') }} as phone_node_id

@@ -5,21 +5,15 @@
     cards, customer records and the customer keys of file-loaded sources) are "holders"; orders, calls
     and campaign sends only point at identities, so they never count towards an identifier's holder
     total. Only records created before as_of take part, so a run as of T links exactly what was known
-    at T; customer records loaded from a CRM are reference data and always take part.
+    at T. The holders, their as_of cut and their contacts come from int_identity_person_records.
 #}
 
 {{ config(schema='pii', tags=['identity_input']) }}
 
 with
 
-web_accounts as (
-    select * from {{ ref('stg_retail__web_accounts') }}
-    where {{ before_as_of('created_at') }}
-),
-
-loyalty_cards as (
-    select * from {{ ref('stg_retail__loyalty_cards') }}
-    where {{ before_as_of('issued_at') }}
+person_records as (
+    select * from {{ ref('int_identity_person_records') }}
 ),
 
 orders as (
@@ -37,22 +31,14 @@ campaign_contacts as (
     where {{ before_as_of('sent_at') }}
 ),
 
-account_identifiers as (
-    select 'web_account' as record_type, account_id as record_key, 'account' as identifier_type, account_id as identifier_value
-    from web_accounts
+-- a holder's own key (account id, card number, customer key) and the contacts it states
+holder_identifiers as (
+    select record_type, record_key, key_type as identifier_type, record_key as identifier_value
+    from person_records
     union all
-    select 'web_account', account_id, 'email', email from web_accounts where email is not null
+    select record_type, record_key, 'email', email from person_records where email is not null
     union all
-    select 'web_account', account_id, 'phone', phone from web_accounts where phone is not null
-),
-
-card_identifiers as (
-    select 'loyalty_card' as record_type, card_number as record_key, 'card' as identifier_type, card_number as identifier_value
-    from loyalty_cards
-    union all
-    select 'loyalty_card', card_number, 'email', email from loyalty_cards where email is not null
-    union all
-    select 'loyalty_card', card_number, 'phone', phone from loyalty_cards where phone is not null
+    select record_type, record_key, 'phone', phone from person_records where phone is not null
 ),
 
 order_identifiers as (
@@ -84,28 +70,13 @@ source_customer_identifiers as (
     from source_customers
 ),
 
-customer_records as (
-    select * from {{ ref('stg_customers__records') }}
-),
-
-customer_record_identifiers as (
-    select 'customer_record' as record_type, record_id as record_key, 'customer_key' as identifier_type, record_id as identifier_value
-    from customer_records
-    union all
-    select 'customer_record', record_id, 'email', email from customer_records where email is not null
-    union all
-    select 'customer_record', record_id, 'phone', phone from customer_records where phone is not null
-),
-
 campaign_identifiers as (
     select 'campaign_contact' as record_type, contact_id as record_key, 'email' as identifier_type, email as identifier_value
     from campaign_contacts where email is not null
 ),
 
 unioned as (
-    select * from account_identifiers
-    union all
-    select * from card_identifiers
+    select * from holder_identifiers
     union all
     select * from order_identifiers
     union all
@@ -114,8 +85,6 @@ unioned as (
     select * from campaign_identifiers
     union all
     select * from source_customer_identifiers
-    union all
-    select * from customer_record_identifiers
 ),
 
 final as (
