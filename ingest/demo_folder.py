@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
+from datagen.common import GENERATOR_VERSION
 from datagen.schemas import RAW_SCHEMAS
 from ingest.batches import (
     Batch,
@@ -93,13 +94,23 @@ def _describe(batch: Batch) -> str:
 
 
 def check_demo_compatible(con: duckdb.DuckDBPyConnection, people: int, seed: int) -> None:
-    """Refuse, before any file is generated, a demo other than the one the warehouse already holds."""
+    """Refuse, before any file is generated, a demo other than the one the warehouse already holds.
+
+    That includes the same people and seed written by another generator version (after an upgrade):
+    the same ids would then carry different data.
+    """
     prepare_raw_schema(con)
     batch = loaded_demo(con)
     if batch is not None and (batch.options.get("people"), batch.options.get("seed")) != (people, seed):
         raise LoadError(
             f"the warehouse already holds {_describe(batch)}; a demo of {people:,} people, seed {seed} "
             f"would reuse its order, account and card ids: {_USE_A_NEW_WAREHOUSE}"
+        )
+    if batch is not None and batch.options.get("generator_version") != GENERATOR_VERSION:
+        raise LoadError(
+            f"the warehouse holds {_describe(batch)} written by demo generator "
+            f"{batch.options.get('generator_version')}; this Loyalist generates version {GENERATOR_VERSION}, "
+            f"whose data differs under the same ids: {_USE_A_NEW_WAREHOUSE}"
         )
 
 

@@ -302,13 +302,14 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
             customers (or not more than a fixed ``k``).
         """
         self._check_params()
+        self._learn_inputs(rfm)
         # k-means' sampling and seeding go by row position, and a warehouse returns rows in no
         # fixed order: fit in a canonical order so the same customers give the same segments.
         canonical = _canonical_order(rfm)
-        values = {c: v[canonical] for c, v in rfm_values(rfm, FEATURE_COLUMNS).items()}
-        log_features = _log_features(values)
-        scaler = _fit_scaler(log_features)
-        features = scaler.transform(log_features)
+        raw_features, monetary = self._raw_features(rfm)
+        raw_features, monetary = raw_features[canonical], monetary[canonical]
+        scaler = _fit_scaler(raw_features)
+        features = scaler.transform(raw_features)
 
         n = features.shape[0]
         subsampled = n > self.selection_sample
@@ -352,7 +353,7 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
         kmeans = self._kmeans(k).fit(features) if subsampled else models[k]
         raw = kmeans.labels_
         counts = np.bincount(raw, minlength=k)
-        revenue = np.bincount(raw, weights=values["monetary"], minlength=k)
+        revenue = np.bincount(raw, weights=monetary, minlength=k)
         mean_monetary = np.divide(
             revenue, counts, out=np.full(k, -np.inf), where=counts > 0
         )
@@ -389,9 +390,18 @@ class RFMSegmenter(ClusterMixin, BaseEstimator):
             Segment ids in ``0 .. k_ - 1``, in the row order of ``rfm``.
         """
         check_is_fitted(self, "kmeans_")
-        values = rfm_values(rfm, FEATURE_COLUMNS)
-        features = self.scaler_.transform(_log_features(values))
+        features = self.scaler_.transform(self._raw_features(rfm)[0])
         return self.label_map_[self.kmeans_.predict(features)]
+
+    # Hooks for segmenters over other features (ml.behaviour_segmentation): what is learnt from the
+    # training frame before scaling, and the unscaled feature matrix with each row's net monetary.
+    def _learn_inputs(self, frame: pd.DataFrame) -> None:
+        """Learn what the feature matrix needs from the training frame (nothing for RFM)."""
+
+    def _raw_features(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Unscaled features and net monetary of each row: log-RFM here."""
+        values = rfm_values(frame, FEATURE_COLUMNS)
+        return _log_features(values), values["monetary"]
 
 
 def segment_customers(rfm: pd.DataFrame, segmenter: RFMSegmenter) -> pd.DataFrame:

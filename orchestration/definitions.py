@@ -6,12 +6,14 @@ from orchestration.assets.dbt import input_models, serving_models, warehouse_mod
 from orchestration.assets.checks import load_batches_reconcile
 from orchestration.assets.identity import identity_match_links, identity_quality, identity_quality_targets
 from orchestration.assets.raw import raw_data
-from orchestration.assets.segmentation import segmentation
+from orchestration.assets.lifecycle import lifecycle_plots
+from orchestration.assets.segmentation import promo_sensitivity, segmentation
 from orchestration.jobs import loyalist_job
 from orchestration.resources import build_resources
 
 defs = Definitions(
-    assets=[raw_data, input_models, identity_match_links, warehouse_models, identity_quality, segmentation, serving_models],
+    assets=[raw_data, input_models, identity_match_links, warehouse_models, identity_quality, segmentation, promo_sensitivity,
+            lifecycle_plots, serving_models],
     asset_checks=[load_batches_reconcile, identity_quality_targets],
     jobs=[loyalist_job],
     resources=build_resources(),

@@ -37,12 +37,15 @@ def read_demo_manifest(folder: Path) -> dict | None:
 
 
 def generate_demo(folder: Path, people: int, seed: int, progress: bool = True) -> dict:
-    """Generate the demo files unless ``folder`` already holds the same people count and seed."""
-    manifest = read_demo_manifest(folder)
-    if manifest is not None and manifest.get("people") == people and manifest.get("seed") == seed:
-        return manifest
+    """Generate the demo files unless ``folder`` already holds the same people, seed and generator version."""
     # Imported here: the generator is only needed when files must be written.
+    from datagen.common import GENERATOR_VERSION
     from datagen.runner import generate
+
+    manifest = read_demo_manifest(folder)
+    same = (manifest or {}).get("people") == people and (manifest or {}).get("seed") == seed
+    if same and manifest.get("generator_version") == GENERATOR_VERSION:
+        return manifest
 
     return generate(folder, people=people, seed=seed, progress=progress)
 

@@ -14,6 +14,7 @@ __all__ = [
     "DBT_PROJECT_DIR",
     "warehouse_path",
     "demo_dir",
+    "plots_dir",
     "dagster_home",
     "DEFAULT_DEMO_PEOPLE",
     "DEFAULT_DEMO_SEED",
@@ -38,6 +39,11 @@ def warehouse_path() -> Path:
 def demo_dir(warehouse: Path | None = None) -> Path:
     """Return the folder of the generated demo files, beside the warehouse file."""
     return (warehouse or warehouse_path()).parent / "demo"
+
+
+def plots_dir(warehouse: Path | None = None) -> Path:
+    """Return the folder of the PNG plots the assets draw, beside the warehouse file."""
+    return (warehouse or warehouse_path()).parent / "plots"
 
 
 def dagster_home() -> Path:

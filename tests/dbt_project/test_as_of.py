@@ -16,7 +16,8 @@ from orchestration.project import dbt_executable, dbt_project
 
 AS_OF = "2025-06-01"
 MARTS = tuple(f"marts.{mart}" for mart in (
-    "dim_customers", "dim_products", "dim_customer_keys", "fct_order_lines", "fct_orders", "customer_rfm"
+    "dim_customers", "dim_products", "dim_customer_keys", "fct_order_lines", "fct_orders", "customer_rfm",
+    "customer_rfm_segments", "customer_rfm_segment_changes", "rfm_segment_migration", "cohort_retention",
 ))
 
 # (table, timestamp column): the raw events that happen at a point in time
