@@ -121,7 +121,8 @@ class BehaviourSegmenter(RFMSegmenter):
 
     def _transformed(self, frame: pd.DataFrame, names: Sequence[str]) -> dict[str, np.ndarray]:
         spec = self._spec()
-        require_columns(frame, [*spec, "monetary"], BEHAVIOUR_FRAME)
+        # monetary orders the segment ids, so it is needed even outside the spec (listed once)
+        require_columns(frame, list(dict.fromkeys([*spec, "monetary"])), BEHAVIOUR_FRAME)
         columns = {}
         for name in names:
             values = optional_column(frame, name, BEHAVIOUR_FRAME)

@@ -83,7 +83,7 @@ def test_dbt_tests_ran_as_asset_checks_and_passed(pipeline_run):
 def test_step_durations_cover_every_stage(pipeline_run):
     durations = report.step_durations(pipeline_run["instance"], pipeline_run["result"].run_id)
     stages = {"raw_data", "input_models", "identity_match_links", "warehouse_models", "identity_quality",
-              "segmentation", "serving_models"}
+              "segmentation", "customer_promo_segments", "lifecycle_plots", "serving_models"}
     # the Python reconciliation check is a step of its own
     assert set(durations) == stages | {"audit__load_reconciliation_load_batches_reconcile",
                                        "identity_quality_identity_quality_targets"}
@@ -121,3 +121,51 @@ def test_second_run_keeps_the_raw_data(pipeline_run):
     assert result.success
     materialization = result.asset_materializations_for_node("raw_data")[0]
     assert materialization.metadata["origin"].value.startswith("kept")
+
+
+def test_every_customer_has_a_behavioural_and_a_promo_segment_in_customer_360(con):
+    missing = con.execute(
+        "select count(*) from serving.customer_360 where segment_name is null or promo_segment is null"
+    ).fetchall()[0][0]
+    assert missing == 0
+    buyers = con.execute("select count(*) from marts.customer_features where frequency > 0").fetchall()[0][0]
+    assert con.execute("select count(*) from ml.customer_promo_segments").fetchall()[0][0] == buyers
+    segments = set(r[0] for r in con.execute("select distinct promo_segment from ml.customer_promo_segments").fetchall())
+    assert {"Promo-sensitive", "Regular", "Too little history"} <= segments
+
+
+def test_planted_promo_sensitive_customers_are_recovered(con, pipeline_run):
+    from orchestration.assets.segmentation import PromoConfig
+    from orchestration.promo_quality import PROMO_TARGETS, demo_promo_scores
+
+    scores = demo_promo_scores(con, pipeline_run["demo"], PromoConfig().min_orders)
+    assert scores is not None and scores["customers_classified"] > 200
+    assert scores["precision"] >= PROMO_TARGETS["precision"]
+    assert scores["recall"] >= PROMO_TARGETS["recall"]
+    # one order cannot tell: over every buyer the same model is clearly weaker
+    assert scores["recall_all_buyers"] < scores["recall"]
+
+
+def test_plots_are_written_and_attached_as_metadata(pipeline_run):
+    from orchestration import settings
+
+    folder = settings.plots_dir(pipeline_run["warehouse"])
+    for name in ("k_selection", "segment_value", "cohort_retention", "segment_migration"):
+        png = folder / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    materialised = {
+        key: pipeline_run["instance"].get_latest_materialization_event(AssetKey(key)).asset_materialization.metadata
+        for key in ("customer_segments", "segment_profiles", "lifecycle_plots")
+    }
+    assert "k_selection_plot" in materialised["customer_segments"]
+    assert "segment_value_plot" in materialised["segment_profiles"]
+    assert {"cohort_retention_plot", "segment_migration_plot"} <= set(materialised["lifecycle_plots"])
+    assert materialised["customer_segments"]["k_selection_plot"].value.startswith("![k_selection](data:image/png;base64,")
+
+
+def test_segmentation_reports_its_bootstrap_stability(pipeline_run):
+    metadata = pipeline_run["instance"].get_latest_materialization_event(
+        AssetKey("customer_segments")
+    ).asset_materialization.metadata
+    mean, low = metadata["bootstrap_ari_mean"].value, metadata["bootstrap_ari_min"].value
+    assert -1 <= low <= mean <= 1

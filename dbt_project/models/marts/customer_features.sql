@@ -64,7 +64,8 @@ promotion_windows as (
         promotion_id,
         min(cast(event_at as date)) as starts_on,
         max(cast(event_at as date)) as ends_on
-    from line_events
+    from {{ ref('fct_order_lines') }}
+    -- every receipt shows the sale, anonymous ones too
     where event_type = 'sale' and promotion_id is not null
     group by promotion_id
 ),
@@ -236,8 +237,10 @@ final as (
             / nullif(coalesce(baskets.orders, 0) + coalesce(contacts.callcenter_contacts, 0), 0) as store_share,
         cast(coalesce(contacts.callcenter_contacts, 0) as double)
             / nullif(coalesce(baskets.orders, 0) + coalesce(contacts.callcenter_contacts, 0), 0) as callcenter_share,
-        -- returned units of the units bought before as_of (a return is never more than its line)
-        cast(coalesce(returned.returned_units, 0) as double) / nullif(line_stats.sold_units, 0) as return_rate,
+        -- returned units of the units bought before as_of, at most 1: a file source's cancellations
+        -- are not tied to a sold line and may return goods bought before the file starts
+        least(cast(coalesce(returned.returned_units, 0) as double) / nullif(line_stats.sold_units, 0), 1.0)
+            as return_rate,
         customers.web_views,
         cast({{ dbt.datediff('cast(customers.last_web_view_at as date)', 'as_of.as_of', 'day') }} as {{ dbt.type_bigint() }})
             as days_since_last_web_view,
