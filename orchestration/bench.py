@@ -21,7 +21,7 @@ from pathlib import Path
 
 from orchestration import settings
 
-__all__ = ["run_benchmark", "measure"]
+__all__ = ["run_benchmark", "measure", "identity_stage_seconds", "segmentation_stage_seconds"]
 
 # (label, Dagster step or None, arguments after `python`)
 STAGES = [
@@ -34,6 +34,9 @@ STAGES = [
     ("dbt: identity graph, marts", "warehouse_models", ["-m", "orchestration.cli", "run", "--only", "warehouse_models"]),
     ("identity quality", "identity_quality", ["-m", "orchestration.cli", "run", "--only", "identity_quality"]),
     ("segmentation (k-means)", "segmentation", ["-m", "orchestration.cli", "run", "--only", "segmentation"]),
+    ("promo sensitivity", "customer_promo_segments",
+     ["-m", "orchestration.cli", "run", "--only", "customer_promo_segments"]),
+    ("lifecycle plots", "lifecycle_plots", ["-m", "orchestration.cli", "run", "--only", "lifecycle_plots"]),
     ("dbt: serving", "serving_models", ["-m", "orchestration.cli", "run", "--only", "serving_models"]),
 ]
 _SIZED = {"generate demo files", "load raw tables"}
@@ -66,6 +69,22 @@ def identity_stage_seconds(root: Path) -> dict[str, float]:
             dbt_seconds += (completed - started).total_seconds()
     matching = _step_seconds(root / f"stage-{_STAGE_INDEX['identity_match_links']}.log", "identity_match_links") or 0.0
     return {"dbt": dbt_seconds, "matching": matching, "total": dbt_seconds + matching}
+
+
+def segmentation_stage_seconds(root: Path) -> dict[str, float]:
+    """Seconds of the feature mart plus segmentation: the dbt models customer_features and the
+    lifecycle marts (RFM segments, migration, cohorts), summed (an upper bound: dbt overlaps two),
+    plus the Python steps that segment and draw."""
+    models = {"model.loyalist.customer_features"} | {
+        f"model.loyalist.{path.stem}" for path in (settings.DBT_PROJECT_DIR / "models" / "marts" / "lifecycle").glob("*.sql")
+    }
+    results = json.loads((settings.DBT_PROJECT_DIR / "target" / "warehouse_models" / "run_results.json").read_text())
+    dbt_seconds = sum(r["execution_time"] for r in results["results"] if r["unique_id"] in models)
+    python_seconds = sum(
+        _step_seconds(root / f"stage-{_STAGE_INDEX[step]}.log", step) or 0.0
+        for step in ("segmentation", "customer_promo_segments", "lifecycle_plots")
+    )
+    return {"dbt": dbt_seconds, "python": python_seconds, "total": dbt_seconds + python_seconds}
 
 
 def measure(argv: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float, int]:
@@ -114,6 +133,11 @@ def run_benchmark(people: int, seed: int, workdir: str | None = None) -> int:
     print(
         f"identity stage: {identity['total']:.1f} s = dbt identity models {identity['dbt']:.1f} s (wall span)"
         f" + probabilistic matching {identity['matching']:.1f} s"
+    )
+    segmentation = segmentation_stage_seconds(root)
+    print(
+        f"features + segmentation: {segmentation['total']:.1f} s = dbt customer_features and lifecycle marts "
+        f"{segmentation['dbt']:.1f} s + k-means, promo sensitivity and plots {segmentation['python']:.1f} s"
     )
     manifest = json.loads((demo_files / "manifest.json").read_text())
     rows = manifest["rows"]["raw"]

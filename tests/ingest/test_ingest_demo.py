@@ -161,6 +161,28 @@ def test_install_demo_generates_once_appends_once_and_refuses_another_size(tmp_p
         con.close()
 
 
+def test_a_demo_of_an_older_generator_is_regenerated_or_refused(tmp_path, monkeypatch):
+    """After an upgrade the same people and seed make other data: never mix or silently reuse it."""
+    import orchestration.demo as demo_module
+    from datagen.common import GENERATOR_VERSION
+
+    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "loyalist.duckdb"))
+    folder = tmp_path / "wh" / "demo"
+    generate(folder, people=PEOPLE, seed=SEED, progress=False)
+    manifest_path = folder / "manifest.json"
+    stale = json.loads(manifest_path.read_text()) | {"generator_version": "0.9.0"}
+    manifest_path.write_text(json.dumps(stale))
+    # a cached folder of another generator version is written anew, not reused
+    assert demo_module.generate_demo(folder, PEOPLE, SEED, progress=False)["generator_version"] == GENERATOR_VERSION
+
+    install_demo(warehouse, people=PEOPLE, seed=SEED, progress=False)
+    # pretend the loaded demo came from an older generator: the same call must now refuse, naming both
+    with duckdb.connect(str(warehouse.resolved_path)) as con:
+        con.execute("update raw.load_batches set options = replace(options, ?, '0.9.0')", [GENERATOR_VERSION])
+    with pytest.raises(LoadError, match=rf"generator 0.9.0; this Loyalist generates version {GENERATOR_VERSION}.*make clean"):
+        install_demo(warehouse, people=PEOPLE, seed=SEED, progress=False)
+
+
 def test_the_demo_and_load_commands_report_the_batch(demo, cli_env, capsys):
     assert main(["demo", "--people", str(PEOPLE), "--seed", str(SEED), "--quiet"]) == 0
     out = capsys.readouterr().out
