@@ -52,7 +52,11 @@ as_of as (
     {% if as_of_date() %}
     select cast('{{ as_of_date() }}' as date) as as_of
     {% else %}
-    select cast({{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }} as date) as as_of
+    -- customer records alone (no event yet): today
+    select coalesce(
+        cast({{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }} as date),
+        cast({{ dbt.current_timestamp() }} as date)
+    ) as as_of
     from {{ ref('fct_order_lines') }}
     {% endif %}
 ),
