@@ -13,7 +13,11 @@
     {%- if as_of_date() -%}
     select cast('{{ as_of_date() }}' as date) as as_of
     {%- else -%}
-    select cast({{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }} as date) as as_of
+    {#- with no event loaded yet (customer records alone) the cut-off is today -#}
+    select coalesce(
+        cast({{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }} as date),
+        cast({{ dbt.current_timestamp() }} as date)
+    ) as as_of
     from {{ line_events }}
     {%- endif -%}
 {%- endmacro %}

@@ -49,16 +49,7 @@ city_sizes as (
 
 {# the same cut-off as customer_rfm: as_of, or the day after the latest event when the run is not cut #}
 as_of as (
-    {% if as_of_date() %}
-    select cast('{{ as_of_date() }}' as date) as as_of
-    {% else %}
-    -- customer records alone (no event yet): today
-    select coalesce(
-        cast({{ dbt.dateadd('day', 1, 'cast(max(event_at) as date)') }} as date),
-        cast({{ dbt.current_timestamp() }} as date)
-    ) as as_of
-    from {{ ref('fct_order_lines') }}
-    {% endif %}
+    {{ measured_as_of(ref('fct_order_lines')) }}
 ),
 
 -- Sale windows as the data shows them: the first and last day a line carried each promotion id.
