@@ -7,7 +7,7 @@ PEOPLE ?= 100000
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: install run test ui bench clean distclean
+.PHONY: install run test ui bench bench-rules clean distclean
 
 # Re-install only when the dependency list changes; the project itself is installed editable.
 $(STAMP): pyproject.toml
@@ -33,6 +33,11 @@ ui: install
 
 bench: install
 	$(BIN)/loyalist bench --people $(PEOPLE)
+	$(BIN)/python benchmarks/rules_vs_mlxtend.py
+
+# our rule miner vs mlxtend on Online Retail, same baskets in memory to the same rules table
+bench-rules: install
+	$(BIN)/python benchmarks/rules_vs_mlxtend.py
 
 clean:
 	rm -rf warehouse .dagster dbt_project/target dbt_project/logs

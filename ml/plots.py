@@ -21,6 +21,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from ml.rfm_frame import require_columns  # noqa: E402
 
 __all__ = [
+    "top_rules_figure",
+    "gap_histogram_figure",
     "segment_value_figure",
     "k_selection_figure",
     "cohort_retention_figure",
@@ -106,3 +108,46 @@ def migration_figure(migration: pd.DataFrame) -> Figure:
     axes.set_ylabel("segment one period earlier")
     axes.set_title("Segment migration (colour: share of the earlier segment)")
     return figure
+
+
+def top_rules_figure(rules: pd.DataFrame, n: int = 15, title: str = "Top basket rules") -> Figure:
+    """The ``n`` rules of highest lift as horizontal bars, labelled "A -> B" with their confidence."""
+    frame = require_columns(rules, ["antecedent_names", "consequent_names", "lift", "confidence"], "rules")
+    top = frame.nlargest(n, "lift")
+    labels = [_shorten(f"{a} -> {c}") for a, c in zip(top["antecedent_names"], top["consequent_names"])]
+    figure, axes = plt.subplots(figsize=(10, 0.42 * max(len(top), 1) + 1.6))
+    y = np.arange(len(top))
+    axes.barh(y, top["lift"].to_numpy(), color="#4c72b0")
+    for yi, (lift, confidence) in enumerate(zip(top["lift"], top["confidence"])):
+        axes.text(lift, yi, f"  conf {confidence:.0%}", va="center", fontsize=8)
+    axes.set_yticks(y, labels, fontsize=8)
+    axes.invert_yaxis()
+    axes.set_xlabel("lift (how many times likelier than chance)")
+    axes.set_title(title)
+    return figure
+
+
+def gap_histogram_figure(histogram: pd.DataFrame, rules: pd.DataFrame, n: int = 6) -> Figure:
+    """Gap histograms (weeks from buying A to buying B) of the ``n`` sequence rules of highest lift."""
+    hist = require_columns(histogram, ["antecedent", "consequent", "gap_weeks", "order_pairs"], "gap histogram")
+    top = require_columns(rules, ["antecedent", "consequent", "lift", "peak_weeks"], "sequence rules").nlargest(n, "lift")
+    columns = 2
+    rows = max(1, -(-len(top) // columns))
+    figure, grid = plt.subplots(rows, columns, figsize=(11, 2.4 * rows + 0.6), squeeze=False)
+    for axes, rule in zip(grid.ravel(), top.itertuples(index=False)):
+        h = hist[(hist["antecedent"] == rule.antecedent) & (hist["consequent"] == rule.consequent)]
+        axes.bar(h["gap_weeks"].to_numpy(), h["order_pairs"].to_numpy(), width=0.9, color="#55a868")
+        for week in list(rule.peak_weeks):
+            axes.axvline(week, color="#c44e52", linestyle=":", linewidth=1)
+        axes.set_title(_shorten(f"{rule.antecedent} -> {rule.consequent} (peaks {', '.join(map(str, rule.peak_weeks))})", 60),
+                       fontsize=9)
+        axes.set_xlabel("weeks after buying A", fontsize=8)
+    for axes in grid.ravel()[len(top):]:
+        axes.set_visible(False)
+    figure.suptitle("When B follows A: gap in weeks")
+    figure.tight_layout()
+    return figure
+
+
+def _shorten(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

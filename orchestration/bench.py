@@ -21,7 +21,7 @@ from pathlib import Path
 
 from orchestration import settings
 
-__all__ = ["run_benchmark", "measure", "identity_stage_seconds", "segmentation_stage_seconds"]
+__all__ = ["run_benchmark", "measure", "identity_stage_seconds", "segmentation_stage_seconds", "rules_stage_seconds"]
 
 # (label, Dagster step or None, arguments after `python`)
 STAGES = [
@@ -37,6 +37,9 @@ STAGES = [
     ("promo sensitivity", "customer_promo_segments",
      ["-m", "orchestration.cli", "run", "--only", "customer_promo_segments"]),
     ("lifecycle plots", "lifecycle_plots", ["-m", "orchestration.cli", "run", "--only", "lifecycle_plots"]),
+    ("basket rules", "basket_rules", ["-m", "orchestration.cli", "run", "--only", "basket_rules"]),
+    ("sequence rules", "sequence_rules", ["-m", "orchestration.cli", "run", "--only", "sequence_rules"]),
+    ("product suggestions", "product_suggestions", ["-m", "orchestration.cli", "run", "--only", "product_suggestions"]),
     ("dbt: serving", "serving_models", ["-m", "orchestration.cli", "run", "--only", "serving_models"]),
 ]
 _SIZED = {"generate demo files", "load raw tables"}
@@ -85,6 +88,18 @@ def segmentation_stage_seconds(root: Path) -> dict[str, float]:
         for step in ("segmentation", "customer_promo_segments", "lifecycle_plots")
     )
     return {"dbt": dbt_seconds, "python": python_seconds, "total": dbt_seconds + python_seconds}
+
+
+def rules_stage_seconds(root: Path) -> dict[str, float]:
+    """Seconds of the basket and sequence rules: the dbt model basket_lines plus the Python steps
+    that mine basket rules, sequence rules and build the product suggestions."""
+    results = json.loads((settings.DBT_PROJECT_DIR / "target" / "warehouse_models" / "run_results.json").read_text())
+    dbt_seconds = sum(r["execution_time"] for r in results["results"] if r["unique_id"] == "model.loyalist.basket_lines")
+    steps = {
+        step: _step_seconds(root / f"stage-{_STAGE_INDEX[step]}.log", step) or 0.0
+        for step in ("basket_rules", "sequence_rules", "product_suggestions")
+    }
+    return {"dbt": dbt_seconds, **steps, "total": dbt_seconds + sum(steps.values())}
 
 
 def measure(argv: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float, int]:
@@ -138,6 +153,12 @@ def run_benchmark(people: int, seed: int, workdir: str | None = None) -> int:
     print(
         f"features + segmentation: {segmentation['total']:.1f} s = dbt customer_features and lifecycle marts "
         f"{segmentation['dbt']:.1f} s + k-means, promo sensitivity and plots {segmentation['python']:.1f} s"
+    )
+    rules = rules_stage_seconds(root)
+    print(
+        f"basket + sequence rules: {rules['total']:.1f} s = dbt basket_lines {rules['dbt']:.1f} s + basket rules "
+        f"{rules['basket_rules']:.1f} s + sequence rules {rules['sequence_rules']:.1f} s + product suggestions "
+        f"{rules['product_suggestions']:.1f} s"
     )
     manifest = json.loads((demo_files / "manifest.json").read_text())
     rows = manifest["rows"]["raw"]

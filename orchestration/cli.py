@@ -231,6 +231,37 @@ def cmd_identity_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    """Print what to suggest beside a product, from the latest run's basket rules."""
+    _prepare_environment()
+    import duckdb
+
+    from ml.product_suggestions import suggest
+    from orchestration.project import model_relation, source_relation
+    from orchestration.warehouse import WarehouseResource, table_exists
+
+    table = source_relation("ml", "product_suggestions")
+    try:
+        with WarehouseResource().connect(read_only=True) as con:
+            if not table_exists(con, table):
+                print(f"suggest: {table} does not exist yet; run `loyalist run` first", file=sys.stderr)
+                return 2
+            found = suggest(con, table, args.product, args.n)
+            known = con.execute(
+                f"select count(*) from {model_relation('dim_products')} where product_id = ?", [args.product]
+            ).fetchall()[0][0]
+    except (FileNotFoundError, duckdb.Error) as error:
+        print(f"suggest: {error}", file=sys.stderr)
+        return 2
+    if found.empty:
+        why = "no basket rule starts from it, its category or its brand" if known else "it is not in dim_products"
+        print(f"no suggestion for product {args.product!r}: {why}")
+        return 1
+    for row in found.itertuples(index=False):
+        print(f"{row.suggestion_rank}. {row.suggestion_name} [{row.suggestion_level}] - {row.reason}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Generate N people into a scratch warehouse and time each stage in its own process."""
     from orchestration.bench import run_benchmark
@@ -301,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--cluster", default="cluster", help="its true-entity column")
     evaluate.add_argument("--source", default="customers", help="the --source the file was loaded under")
     evaluate.set_defaults(func=cmd_identity_eval)
+
+    suggest = sub.add_parser("suggest", help="what to suggest beside a product (from the basket rules)")
+    suggest.add_argument("product", help="product id (SKU or StockCode)")
+    suggest.add_argument("-n", type=int, default=5, help="how many suggestions (default 5)")
+    suggest.set_defaults(func=cmd_suggest)
 
     bench = sub.add_parser("bench", help="time and measure each stage at a given size")
     bench.add_argument("--people", type=int, default=100_000)

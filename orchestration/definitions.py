@@ -7,13 +7,14 @@ from orchestration.assets.checks import load_batches_reconcile
 from orchestration.assets.identity import identity_match_links, identity_quality, identity_quality_targets
 from orchestration.assets.raw import raw_data
 from orchestration.assets.lifecycle import lifecycle_plots
+from orchestration.assets.rules import basket_rules, product_suggestions, sequence_rules
 from orchestration.assets.segmentation import promo_sensitivity, segmentation
 from orchestration.jobs import loyalist_job
 from orchestration.resources import build_resources
 
 defs = Definitions(
     assets=[raw_data, input_models, identity_match_links, warehouse_models, identity_quality, segmentation, promo_sensitivity,
-            lifecycle_plots, serving_models],
+            lifecycle_plots, basket_rules, sequence_rules, product_suggestions, serving_models],
     asset_checks=[load_batches_reconcile, identity_quality_targets],
     jobs=[loyalist_job],
     resources=build_resources(),

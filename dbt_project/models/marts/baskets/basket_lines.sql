@@ -1,0 +1,76 @@
+{#
+    The baskets of market-basket and sequence analysis: one row per order and product bought and
+    kept. Returns linked to the sold line (demo orders) net out, and a product returned in full
+    leaves its basket; a file's cancellation is a document of its own with no sale, so it forms no
+    basket. Non-product lines (postage, fees) stay out. Each row carries the product attributes the
+    rule levels use (category, brand, target gender, price band) and the discount it was bought at.
+#}
+
+with
+
+lines as (
+    select * from {{ ref('fct_order_lines') }}
+    where is_product
+),
+
+products as (
+    select * from {{ ref('dim_products') }}
+),
+
+price_bands as (
+    select * from {{ ref('price_bands') }}
+),
+
+discount_bands as (
+    select * from {{ ref('discount_bands') }}
+),
+
+order_products as (
+    select
+        order_id,
+        product_id,
+        min(customer_id) as customer_id,
+        min(case when event_type = 'sale' then event_at end) as ordered_at,
+        sum(case when event_type = 'sale' then quantity else 0 end) as quantity_bought,
+        sum(quantity) as quantity,
+        sum(amount) as amount,
+        max(case when event_type = 'sale' then discount_pct end) as discount_pct,
+        max(case when event_type = 'sale' then unit_list_price end) as unit_list_price
+    from lines
+    group by order_id, product_id
+),
+
+kept as (
+    select * from order_products
+    where quantity_bought > 0 and quantity > 0
+),
+
+final as (
+    select
+        kept.order_id,
+        kept.customer_id,
+        kept.ordered_at,
+        cast(kept.ordered_at as date) as order_date,
+        kept.product_id,
+        products.product_name,
+        products.department,
+        products.category,
+        products.brand,
+        products.target_gender,
+        coalesce(products.list_price, kept.unit_list_price) as list_price,
+        price_bands.price_band,
+        coalesce(kept.discount_pct, 0) as discount_pct,
+        discount_bands.discount_band,
+        cast(kept.quantity as {{ dbt.type_bigint() }}) as quantity,
+        kept.amount
+    from kept
+    left join products on products.product_id = kept.product_id
+    left join price_bands
+        on coalesce(products.list_price, kept.unit_list_price) >= price_bands.min_price
+        and (price_bands.max_price is null or coalesce(products.list_price, kept.unit_list_price) < price_bands.max_price)
+    left join discount_bands
+        on coalesce(kept.discount_pct, 0) >= discount_bands.min_discount
+        and (discount_bands.max_discount is null or coalesce(kept.discount_pct, 0) < discount_bands.max_discount)
+)
+
+select * from final
