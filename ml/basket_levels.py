@@ -5,15 +5,12 @@ A line yields one item per combination whose attributes are all known, labelled 
 joined by " / ". ``sku`` has one combination (the product); ``mixed`` has several, so a basket holds
 both "women / Caki / Dresses / over 300" and its generalisation "Caki / Dresses / over 300", and a
 rule may mix them. An item and its own generalisation always come together, so itemsets holding
-both are excluded (:func:`exclusive_pairs`), as in generalised association rules (Srikant and
+both are excluded (:func:`ml.line_data.level_items` lists them), as in generalised association rules (Srikant and
 Agrawal, 1995).
 """
 
-import numpy as np
-import pandas as pd
-
 __all__ = [
-    "LEVELS", "DEFAULT_MIXED", "SEPARATOR", "level_combinations", "level_items_sql", "exclusive_pairs", "segment_label_sql",
+    "LEVELS", "DEFAULT_MIXED", "SEPARATOR", "level_combinations",
 ]
 
 SEPARATOR = " / "
@@ -51,59 +48,3 @@ def level_combinations(level: str, mixed: tuple[tuple[str, ...], ...] | None = N
         if unknown or not combo:
             raise ValueError(f"mixed items use the attributes {sorted(_ATTRIBUTES)}; got {list(combo)}")
     return combos
-
-
-def _label(columns: tuple[str, ...], table: str) -> str:
-    parts = [f"{table}.{c}" for c in columns]
-    return parts[0] if len(parts) == 1 else f"concat_ws('{SEPARATOR}', {', '.join(parts)})"
-
-
-def level_items_sql(level: str, relation: str, extra_columns: str = "", mixed=None, table: str = "b") -> str:
-    """SQL with one row per basket line and item of ``level``: order_id, customer_id, order_date,
-    item, item_name, plus ``extra_columns`` (expressions over alias ``table``, comma-led)."""
-    selects = []
-    for combo in level_combinations(level, mixed):
-        known = " and ".join(f"{table}.{c} is not null" for c in combo)
-        item = _label(combo, table)
-        # a SKU reads better by its name; every other item is its own name
-        name = f"coalesce({table}.product_name, {table}.product_id)" if combo == ("product_id",) else item
-        selects.append(
-            f"select {table}.order_id, {table}.customer_id, {table}.order_date, {item} as item, {name} as item_name"
-            f"{extra_columns} from {relation} as {table} where {known}"
-        )
-    return "\nunion all\n".join(selects)
-
-
-def exclusive_pairs(con, level: str, relation: str, item_codes: pd.Series, mixed=None) -> dict[int, np.ndarray]:
-    """Item-code pairs of ``level`` that may not form an itemset: an item and its generalisation.
-
-    ``item_codes`` maps item label -> code. Only a level with nested combinations has any.
-    """
-    combos = level_combinations(level, mixed)
-    nested = [(i, j) for i, a in enumerate(combos) for j, b in enumerate(combos) if i != j and set(b) < set(a)]
-    if not nested:
-        return {}
-    columns = sorted({c for combo in combos for c in combo})
-    tuples = con.sql(f"select distinct {', '.join(columns)} from {relation}").df()
-    pairs = set()
-    for i, j in nested:
-        full, general = combos[i], combos[j]
-        rows = tuples.dropna(subset=list(full))
-        for values in rows[list(full)].itertuples(index=False):
-            by_column = dict(zip(full, values))
-            a = item_codes.get(SEPARATOR.join(str(by_column[c]) for c in full) if len(full) > 1 else str(values[0]))
-            b = item_codes.get(SEPARATOR.join(str(by_column[c]) for c in general) if len(general) > 1 else str(by_column[general[0]]))
-            if a is not None and b is not None:
-                pairs.add((int(a), int(b)))
-    out: dict[int, list[int]] = {}
-    for a, b in pairs:
-        out.setdefault(a, []).append(b)
-        out.setdefault(b, []).append(a)
-    return {k: np.array(sorted(v), dtype=np.int64) for k, v in out.items()}
-
-
-def segment_label_sql(columns: list[str], table: str) -> str:
-    """SQL for a segment label from customer attribute columns, e.g. 'F × big' (null if any is null)."""
-    parts = [f"cast({table}.{c} as varchar)" for c in columns]
-    return parts[0] if len(parts) == 1 else " || ' × ' || ".join(parts)
-

@@ -113,7 +113,8 @@ def mine_itemsets(
 
     # one pair per (basket, item): sort the combined key once, drop repeats
     n_items = int(item.max()) + 1
-    pairs = np.sort(basket * n_items + item)
+    # stable (timsort) is near linear on lines already grouped by basket, as the warehouse gives them
+    pairs = np.sort(basket * n_items + item, kind="stable")
     pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     basket, item = pairs // n_items, pairs % n_items
 
@@ -132,7 +133,7 @@ def mine_itemsets(
         ranks = rank_of[item]
         keep = ranks >= 0
         # the basket order is kept; only the items inside each basket are put in rank order
-        keyed = np.sort(basket[keep] * len(order) + ranks[keep])
+        keyed = np.sort(basket[keep] * len(order) + ranks[keep], kind="stable")
         rows, ranks = keyed // len(order), keyed % len(order)
         starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
         ptr = np.append(starts, len(rows))
@@ -175,6 +176,7 @@ class _Search:
         self.max_len = max_len
         self.excluded = excluded
         self.chunks = chunks
+        self.sort_dtype = np.int16 if n_ranks <= np.iinfo(np.int16).max else np.int64
 
     def expand_root(self, ptr: np.ndarray, items: np.ndarray) -> None:
         """Expand every frequent single item over the whole (frequent-items-only) database."""
@@ -198,7 +200,8 @@ class _Search:
                 items, row_of = items[keep], row_of[keep]
                 ptr = _pointers(np.bincount(row_of, minlength=len(lengths)))
         # positions of each extension item, grouped by item in one stable sort
-        by_item = np.argsort(items, kind="stable")
+        # a stable sort of 16-bit integers is a radix sort: linear, however big the database
+        by_item = np.argsort(items.astype(self.sort_dtype, copy=False), kind="stable")
         bounds = np.searchsorted(items[by_item], np.append(ext, self.n_ranks))
         for j, e in enumerate(ext.tolist()):
             pos = by_item[bounds[j]:bounds[j + 1]]

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.basket_levels import level_items_sql
-from ml.basket_mining import OVERALL, Segmentation
+from ml.basket_mining import OVERALL
+from ml.line_data import LineData, level_items
 
 __all__ = ["SequenceRuleSettings", "SEQUENCE_RULE_COLUMNS", "GAP_HISTOGRAM_COLUMNS", "mine_sequence_rules", "peak_weeks"]
 
@@ -33,7 +33,7 @@ SEQUENCE_RULE_COLUMNS = [
     "window_weeks", "anchored_customers", "customers", "probability", "baseline_probability", "lift",
     "order_pairs", "peak_weeks", "median_gap_weeks",
 ]
-GAP_HISTOGRAM_COLUMNS = ["level", "segment_by", "segment", "antecedent", "consequent", "gap_weeks", "order_pairs", "customers"]
+GAP_HISTOGRAM_COLUMNS = ["level", "segment_by", "segment", "antecedent", "consequent", "gap_weeks", "order_pairs"]
 
 
 @dataclass(frozen=True)
@@ -48,21 +48,16 @@ class SequenceRuleSettings:
     #: a week is a peak only if its pairs reach this multiple of the histogram's median week
     peak_ratio: float = 1.5
     min_segment_customers: int = 500
+    #: the highest-lift rules kept per segment and level (every pair of 300 categories passes at scale)
+    max_rules_per_segment: int = 1000
 
     def __post_init__(self):
         if self.window_weeks < 1:
             raise ValueError(f"window_weeks must be at least 1, got {self.window_weeks}")
 
 
-def mine_sequence_rules(
-    con,
-    level: str,
-    settings: SequenceRuleSettings,
-    relation: str,
-    segmentations: list[Segmentation] = (),
-    mixed=None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sequence rules and gap histograms of ``level`` overall and within each segment.
+def mine_sequence_rules(data: LineData, level: str, settings: SequenceRuleSettings, mixed=None):
+    """Sequence rules and gap histograms of ``level`` overall and within each segment of ``data``.
 
     Returns
     -------
@@ -70,122 +65,270 @@ def mine_sequence_rules(
         :data:`SEQUENCE_RULE_COLUMNS` (highest lift first within a segment) and
         :data:`GAP_HISTOGRAM_COLUMNS` for the rules kept.
     """
+    items = level_items(data, level, mixed)
     window = 7 * settings.window_weeks
-    seg_columns = "".join(f", s{k}.segment as seg_{k}" for k in range(len(segmentations)))
-    seg_joins = "".join(f" left join ({s.sql}) as s{k} on s{k}.customer_id = d.customer_id" for k, s in enumerate(segmentations))
-    # one row per customer, shopping day and item; days as integers make the window join cheap
-    con.execute(
-        "create or replace temp table _seq_days as select d.customer_id, d.day, d.item, d.item_name"
-        f"{seg_columns} from (select distinct customer_id, cast(order_date - date '1970-01-01' as bigint) as day, item, "
-        f"item_name from ({level_items_sql(level, relation, mixed=mixed)}) where customer_id is not null) as d{seg_joins}"
-    )
-    last_day = con.sql("select max(day) from _seq_days").fetchall()[0][0]
-    if last_day is None:
+    weeks = settings.window_weeks + 1
+    ev = _events(data, items, settings.min_customers)
+    if ev is None:
         return _empty(SEQUENCE_RULE_COLUMNS), _empty(GAP_HISTOGRAM_COLUMNS)
-    horizon = last_day - window  # an A day up to here has its whole window inside the data
-    seg_select = "".join(f", a.seg_{k}" for k in range(len(segmentations)))
-    # items bought by too few customers cannot carry a rule: drop them before the self-join
-    con.execute(
-        "create or replace temp table _seq_frequent as select * from _seq_days where item in "
-        f"(select item from _seq_days group by item having count(distinct customer_id) >= {int(settings.min_customers)})"
-    )
-    con.execute(
-        "create or replace temp table _seq_pairs as select a.customer_id, a.item as antecedent, b.item as consequent, "
-        f"a.day <= {horizon} as observable, b.day - a.day as gap_days{seg_select} "
-        "from _seq_frequent as a join _seq_frequent as b "
-        f"on a.customer_id = b.customer_id and b.day > a.day and b.day <= a.day + {window}"
-    )
-    names = con.sql("select item, min(item_name) as item_name from _seq_days group by item").df()
-    names = dict(zip(names["item"], names["item_name"]))
+    customer, day, item, n_items = ev
+    horizon = int(data.day.max()) - window  # an A day up to here has its whole window inside the data
+    slots = _Slots(data, customer)
+    nn = n_items * n_items
 
-    rules, hists = [], []
-    for name, column in [(OVERALL, f"'{OVERALL}'")] + [(s.name, f"seg_{k}") for k, s in enumerate(segmentations)]:
-        r, h = _rules_for(con, column, horizon, window, settings)
-        if name != OVERALL:
-            sizes = con.sql(f"select {column} as segment, count(distinct customer_id) as n from _seq_days group by 1").df()
-            big = set(sizes.loc[sizes["n"] >= settings.min_segment_customers, "segment"].astype(str))
-            r, h = r[r["segment"].isin(big)], h[h["segment"].isin(big)]
-        rules.append(r.assign(segment_by=name))
-        hists.append(h.assign(segment_by=name))
-    rules = pd.concat(rules, ignore_index=True)
-    hist = pd.concat(hists, ignore_index=True)
-    rules, hist = _with_peaks(rules, hist, settings)
-    rules["level"], hist["level"] = level, level
+    # customers with an observable A day, per slot and A
+    observable = day <= horizon
+    anchored = slots.count_customers(customer[observable], item[observable], n_items)
+    # baseline: customers whose first shopping day is observable and is followed by B within the window
+    first = np.flatnonzero(np.concatenate(([True], customer[1:] != customer[:-1])))
+    first_day = np.repeat(day[first], np.diff(np.append(first, len(day))))
+    base_customers = slots.count(customer[first][day[first] <= horizon])
+    follows = (first_day <= horizon) & (day > first_day) & (day <= first_day + window)
+    base_hits = slots.count_customers(customer[follows], item[follows], n_items)
+
+    # customers with an observable A day followed by B within the window, per slot and (A, B); and,
+    # when the (slot, A, B, week) space is small enough to count densely, the gap histogram in the
+    # same pass
+    hits = _Tally(slots.n * nn)
+    dense_hist = slots.n * nn * weeks <= DENSE_LIMIT
+    hist_all = _Tally(slots.n * nn * weeks) if dense_hist else None
+    for src, dst in _pairs(customer, day, window):
+        pair_keys = item[src] * n_items + item[dst]
+        obs = observable[src]
+        cust, key = _distinct(customer[src][obs], pair_keys[obs], nn)
+        for slot_of, which in slots.assign(cust):
+            hits.add(slot_of * nn + key[which])
+        if dense_hist:
+            week = _weeks(day[dst] - day[src])
+            for slot_of, which in slots.assign(customer[src]):
+                hist_all.add((slot_of * nn + pair_keys[which]) * weeks + week[which])
+    keys, counts = hits.result()
+
+    slot, ab = keys // nn, keys % nn
+    a, b = ab // n_items, ab % n_items
+    n_anchored = anchored[slot * n_items + a]
+    base = base_hits[slot * n_items + b] / np.maximum(base_customers[slot], 1)
+    probability = counts / np.maximum(n_anchored, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lift = np.where(base > 0, probability / base, np.inf)
+    big = slots.sizes[slot] >= settings.min_segment_customers
+    kept = ((counts >= settings.min_customers) & (n_anchored >= settings.min_anchored_customers)
+            & (lift >= settings.min_lift) & (big | (slot == 0)))
+    kept &= _top_per_slot(slot, lift, kept, settings.max_rules_per_segment)
+    keys, counts, slot, a, b = keys[kept], counts[kept], slot[kept], a[kept], b[kept]
+    rules = pd.DataFrame({
+        "slot": slot, "antecedent": items.labels[a], "consequent": items.labels[b],
+        "antecedent_name": items.names[a], "consequent_name": items.names[b],
+        "anchored_customers": n_anchored[kept], "customers": counts, "probability": probability[kept],
+        "baseline_probability": base[kept], "lift": lift[kept],
+    })
+
+    if dense_hist:
+        dense = hist_all.dense.reshape(slots.n * nn, weeks)[keys]
+    else:
+        dense = _histogram_pass(customer, day, item, n_items, window, weeks, slots, keys)
+    rules["order_pairs"] = dense.sum(axis=1)
+    rules["peak_weeks"] = peak_weeks(dense, settings.n_peaks, settings.peak_ratio)
+    cumulative = dense.cumsum(axis=1)
+    rules["median_gap_weeks"] = (cumulative >= cumulative[:, -1:] / 2).argmax(axis=1).astype(float)
+    rule_at, week_at = np.nonzero(dense)
+    histogram = pd.DataFrame({
+        "slot": slot[rule_at], "antecedent": items.labels[a[rule_at]], "consequent": items.labels[b[rule_at]],
+        "gap_weeks": week_at.astype(np.int32), "order_pairs": dense[rule_at, week_at],
+    })
+    rules, histogram = slots.label(rules), slots.label(histogram)
+    rules["level"], histogram["level"] = level, level
     rules["window_weeks"] = settings.window_weeks
-    rules["antecedent_name"] = rules["antecedent"].map(names)
-    rules["consequent_name"] = rules["consequent"].map(names)
     rules = rules.sort_values(["segment_by", "segment", "lift", "customers"], ascending=[True, True, False, False])
     rules["rule_rank"] = rules.groupby(["segment_by", "segment"]).cumcount() + 1
-    return rules[SEQUENCE_RULE_COLUMNS].reset_index(drop=True), hist[GAP_HISTOGRAM_COLUMNS].reset_index(drop=True)
+    return rules[SEQUENCE_RULE_COLUMNS].reset_index(drop=True), histogram[GAP_HISTOGRAM_COLUMNS].reset_index(drop=True)
 
 
-def _rules_for(con, segment: str, horizon: int, window: int, settings: SequenceRuleSettings):
-    """Rules and histogram with ``segment`` (a column of the temp tables, or a constant) as the split."""
-    where_segment = f"{segment} is not null"
-    rules = con.sql(f"""
-        with anchored as (
-            select {segment} as segment, item as antecedent, count(distinct customer_id) as anchored_customers
-            from _seq_frequent where day <= {horizon} and {where_segment} group by all
-        ),
-        hits as (
-            select {segment} as segment, antecedent, consequent, count(distinct customer_id) as customers
-            from _seq_pairs where observable and {where_segment} group by all
-        ),
-        firsts as (
-            select customer_id, {segment} as segment, min(day) as first_day
-            from _seq_days where {where_segment} group by all having min(day) <= {horizon}
-        ),
-        baseline as (
-            select f.segment, d.item as consequent, count(distinct f.customer_id) as base_customers
-            from firsts as f join _seq_frequent as d
-                on d.customer_id = f.customer_id and d.day > f.first_day and d.day <= f.first_day + {window}
-            group by all
-        ),
-        first_counts as (select segment, count(*) as first_customers from firsts group by all)
-        select hits.segment, hits.antecedent, hits.consequent, anchored.anchored_customers, hits.customers,
-            hits.customers / anchored.anchored_customers as probability,
-            baseline.base_customers / first_counts.first_customers as baseline_probability
-        from hits
-        join anchored on anchored.segment = hits.segment and anchored.antecedent = hits.antecedent
-        join first_counts on first_counts.segment = hits.segment
-        left join baseline on baseline.segment = hits.segment and baseline.consequent = hits.consequent
-        where hits.customers >= {int(settings.min_customers)}
-            and anchored.anchored_customers >= {int(settings.min_anchored_customers)}
-    """).df()
-    rules["segment"] = rules["segment"].astype(str)
-    # a B no first purchase was followed by has baseline 0: its lift is unbounded, report it as such
-    with np.errstate(divide="ignore"):
-        rules["lift"] = rules["probability"] / rules["baseline_probability"].fillna(0.0)
-    rules = rules[rules["lift"] >= settings.min_lift]
-    hist = con.sql(f"""
-        select {segment} as segment, antecedent, consequent, cast(round(gap_days / 7.0) as integer) as gap_weeks,
-            count(*) as order_pairs, count(distinct customer_id) as customers
-        from _seq_pairs where {where_segment} group by all
-    """).df()
-    hist["segment"] = hist["segment"].astype(str)
-    keys = ["segment", "antecedent", "consequent"]
-    hist = hist.merge(rules[keys], on=keys)
-    return rules, hist
+def _histogram_pass(customer, day, item, n_items, window, weeks, slots, keys) -> np.ndarray:
+    """Gap histograms of the (slot, A, B) ``keys`` (sorted), one row each, from a pass over the pairs."""
+    nn = n_items * n_items
+    hist = np.zeros(len(keys) * weeks, dtype=np.int64)
+    for src, dst in (_pairs(customer, day, window) if len(keys) else ()):
+        pair_keys = item[src] * n_items + item[dst]
+        week = _weeks(day[dst] - day[src])
+        for slot_of, which in slots.assign(customer[src]):
+            wanted = slot_of * nn + pair_keys[which]
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            found = keys[at] == wanted
+            hist += np.bincount(at[found] * weeks + week[which][found], minlength=len(hist))
+    return hist.reshape(len(keys), weeks)
 
 
-def _with_peaks(rules: pd.DataFrame, hist: pd.DataFrame, settings: SequenceRuleSettings):
-    """Add order_pairs, peak_weeks and median_gap_weeks to the rules from their histograms."""
-    keys = ["segment_by", "segment", "antecedent", "consequent"]
-    if rules.empty:
-        return rules.assign(order_pairs=0, peak_weeks=[[] for _ in range(len(rules))], median_gap_weeks=np.nan), hist
-    rule_id = rules[keys].reset_index(drop=True).reset_index().rename(columns={"index": "rule_id"})
-    hist = hist.merge(rule_id, on=keys)
-    dense = np.zeros((len(rule_id), settings.window_weeks + 1))
-    dense[hist["rule_id"].to_numpy(), hist["gap_weeks"].to_numpy()] = hist["order_pairs"].to_numpy()
-    peaks = peak_weeks(dense, settings.n_peaks, settings.peak_ratio)
-    cumulative = dense.cumsum(axis=1)
-    total = cumulative[:, -1]
-    median = (cumulative >= total[:, None] / 2).argmax(axis=1).astype(float)
-    rules = rules.merge(rule_id, on=keys).sort_values("rule_id")
-    rules["order_pairs"] = total[rules["rule_id"]].astype(np.int64)
-    rules["peak_weeks"] = [peaks[i] for i in rules["rule_id"]]
-    rules["median_gap_weeks"] = median[rules["rule_id"]]
-    return rules.drop(columns="rule_id"), hist.drop(columns="rule_id")
+def _weeks(gap_days: np.ndarray) -> np.ndarray:
+    """Gaps in whole weeks, rounded to the nearest (3 days down, 4 days up), in integer arithmetic."""
+    return (gap_days + 3) // 7
+
+
+#: Key spaces up to this size are counted in a dense array (one bincount per chunk, no sorting).
+DENSE_LIMIT = 60_000_000
+#: Most distinct keys a sparse count may hold before it refuses (about 2 GB of keys and counts).
+SPARSE_LIMIT = 120_000_000
+
+
+class _Tally:
+    """Counts per integer key in [0, size): dense when the space is small, else sorted chunks."""
+
+    def __init__(self, size: int):
+        self.dense = np.zeros(size, dtype=np.int64) if size <= DENSE_LIMIT else None
+        self.keys, self.counts = [], []
+        self.held = 0
+
+    def add(self, keys: np.ndarray) -> None:
+        if self.dense is not None:
+            self.dense += np.bincount(keys, minlength=len(self.dense))
+        else:
+            k = np.sort(keys)
+            starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+            c = np.diff(np.append(starts, len(k)))
+            k = k[starts]
+            self.held += len(k)
+            if self.held > SPARSE_LIMIT:
+                raise ValueError(
+                    f"more than {SPARSE_LIMIT:,} distinct (segment, A, B) sequences to count: this level has too many "
+                    "items for sequence rules at this size; raise min_customers, or leave the level out (sku and "
+                    "mixed are the usual culprits)"
+                )
+            self.keys.append(k)
+            self.counts.append(c)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """Keys with a count (ascending) and their counts."""
+        if self.dense is not None:
+            keys = np.flatnonzero(self.dense)
+            return keys, self.dense[keys]
+        return _merge(self.keys, self.counts)
+
+
+def _distinct(customers: np.ndarray, keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (customer, key) pairs. Rows come grouped by customer, where a stable sort is fast."""
+    combined = _sorted_unique(customers * n_keys + keys)
+    return combined // n_keys, combined % n_keys
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique by a stable sort: near linear on data already grouped, where hashing is slow."""
+    values = np.sort(values, kind="stable")
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def _events(data: LineData, items, min_customers: int):
+    """Distinct (customer, day, item) of known customers, items bought by enough customers only,
+    sorted by customer, day and item; None when nothing is left."""
+    customer = data.customer[items.line]
+    known = customer >= 0
+    customer, day, item = customer[known], data.day[items.line][known], items.item[known]
+    if not len(item):
+        return None
+    n_items = len(items.labels)
+    d0 = int(day.min())
+    span = int(day.max()) - d0 + 1
+    # lines come in (customer, day) order, so the stable sort only orders items within a day
+    key = _sorted_unique((customer * span + (day - d0)) * n_items + item)
+    item = key % n_items
+    customer_day = key // n_items
+    customer, day = customer_day // span, customer_day % span + d0
+    # customers per item: one (customer, item) each
+    per_item = np.bincount(_sorted_unique(customer * n_items + item) % n_items, minlength=n_items)
+    keep = per_item[item] >= min_customers
+    if not keep.any():
+        return None
+    return customer[keep], day[keep], item[keep], n_items
+
+
+def _pairs(customer, day, window: int, chunk: int = 20_000_000):
+    """(source, later event) index pairs of one customer within ``window`` days, in chunks of
+    about ``chunk`` pairs that never split a customer (so distinct counts stay right per chunk)."""
+    d0 = int(day.min())
+    span = int(day.max()) - d0 + window + 1
+    g = customer * span + (day - d0)
+    lo = np.searchsorted(g, g, side="right")          # first event on a later day
+    hi = np.searchsorted(g, g + window, side="right")  # past the window
+    n = hi - lo
+    total = np.cumsum(n)
+    starts = np.flatnonzero(np.concatenate(([True], customer[1:] != customer[:-1])))
+    begin = 0
+    while begin < len(g):
+        done = total[begin - 1] if begin else 0
+        # end at the first customer boundary past the chunk's pair budget (at least one customer)
+        budget_end = max(int(np.searchsorted(total, done + chunk, side="right")), begin + 1)
+        j = int(np.searchsorted(starts, budget_end, side="left"))
+        end = int(starts[j]) if j < len(starts) else len(g)
+        counts = n[begin:end]
+        src = np.repeat(np.arange(begin, end), counts)
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        dst = np.repeat(lo[begin:end] - offsets, counts) + np.arange(int(counts.sum()))
+        yield src, dst
+        begin = end
+
+
+class _Slots:
+    """Slot 0 is every customer; then one slot per segment of each segmentation."""
+
+    def __init__(self, data: LineData, customer: np.ndarray):
+        self.names = [(OVERALL, OVERALL)]
+        self.maps = []
+        offset = 1
+        for name, labels, by_customer in zip(data.segmentation_names, data.segment_labels, data.customer_segments):
+            self.maps.append((offset, by_customer))
+            self.names += [(name, label) for label in labels]
+            offset += len(labels)
+        self.n = offset
+        people = _sorted_unique(customer)
+        self.sizes = self.count(people)
+
+    def count(self, customers: np.ndarray) -> np.ndarray:
+        """How many of ``customers`` (distinct) fall in each slot."""
+        out = np.zeros(self.n, dtype=np.int64)
+        out[0] = len(customers)
+        for offset, by_customer in self.maps:
+            seg = by_customer[customers]
+            out += np.bincount(seg[seg >= 0] + offset, minlength=self.n)
+        return out
+
+    def assign(self, customers: np.ndarray):
+        """(slot array, row selector) for slot 0 and for each segmentation."""
+        yield np.zeros(len(customers), dtype=np.int64), slice(None)
+        for offset, by_customer in self.maps:
+            seg = by_customer[customers]
+            which = np.flatnonzero(seg >= 0)
+            yield seg[which] + offset, which
+
+    def count_customers(self, customers, keys, n_keys: int) -> np.ndarray:
+        """Distinct customers per (slot, key), as a dense array of n slots x ``n_keys``."""
+        cust, key = _distinct(customers, keys, n_keys)
+        out = np.zeros(self.n * n_keys, dtype=np.int64)
+        for slot, which in self.assign(cust):
+            out += np.bincount(slot * n_keys + key[which], minlength=len(out))
+        return out
+
+    def label(self, frame: pd.DataFrame) -> pd.DataFrame:
+        names = np.array([n for n, _ in self.names], dtype=object)
+        labels = np.array([label for _, label in self.names], dtype=object)
+        return frame.assign(segment_by=names[frame["slot"]], segment=labels[frame["slot"]]).drop(columns="slot")
+
+
+def _merge(keys: list[np.ndarray], counts: list[np.ndarray]):
+    """Sum counts of equal keys across chunks; keys come back sorted."""
+    if not keys:
+        return np.array([], np.int64), np.array([], np.int64)
+    all_keys, inverse = np.unique(np.concatenate(keys), return_inverse=True, sorted=True)
+    return all_keys, np.bincount(inverse, weights=np.concatenate(counts)).astype(np.int64)
+
+
+def _top_per_slot(slot, lift, kept, limit: int) -> np.ndarray:
+    """Keep at most ``limit`` rules per slot, the highest lift first."""
+    order = np.lexsort((-np.where(kept, lift, -np.inf), slot))
+    rank = np.empty(len(order), dtype=np.int64)
+    sorted_slot = slot[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_slot[1:] != sorted_slot[:-1]))) if len(order) else order
+    position = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
+    rank[order] = position
+    return rank < limit
 
 
 def peak_weeks(histograms: np.ndarray, n_peaks: int = 3, ratio: float = 1.5) -> list[list[int]]:

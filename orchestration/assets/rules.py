@@ -9,6 +9,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from ml.basket_levels import LEVELS
 from ml.basket_mining import OVERALL, BasketRuleSettings, Segmentation, mine_basket_rules
+from ml.line_data import load_lines
 from ml.plots import gap_histogram_figure, top_rules_figure
 from ml.product_suggestions import suggestions_sql
 from ml.sequence_rules import SequenceRuleSettings, mine_sequence_rules
@@ -37,7 +38,8 @@ class BasketRulesConfig(Config):
 
     levels: list[str] = list(LEVELS)
     min_support: float = 0.005
-    level_min_support: dict[str, float] = {}
+    # a SKU is far rarer than a category: 0.5% of baskets would leave only the very top sellers
+    level_min_support: dict[str, float] = {"sku": 0.002}
     max_len: int = 3
     min_confidence: float = 0.1
     min_lift: float = 1.0
@@ -50,7 +52,8 @@ class BasketRulesConfig(Config):
 class SequenceRulesConfig(Config):
     """Levels, window, thresholds and customer splits of the sequence rules (see BasketRulesConfig)."""
 
-    levels: list[str] = [level for level in LEVELS if level != "sku"]
+    # SKU and mixed-item sequences are thin and costly at scale (tens of thousands of items squared)
+    levels: list[str] = [level for level in LEVELS if level not in ("sku", "mixed")]
     window_weeks: int = 56
     min_customers: int = 20
     min_anchored_customers: int = 50
@@ -58,6 +61,7 @@ class SequenceRulesConfig(Config):
     n_peaks: int = 3
     segment_by: list[str] = ["gender,city_size_band"]
     min_segment_customers: int = 500
+    max_rules_per_segment: int = 1000
     mixed_items: list[str] = []
 
 
@@ -130,7 +134,7 @@ def basket_rules(context: AssetExecutionContext, config: BasketRulesConfig, ware
     relation = model_relation("basket_lines")
     frames = []
     with warehouse.connect() as con:
-        splits = segmentations(con, config.segment_by)
+        data = load_lines(con, relation, segmentations(con, config.segment_by))
         for level in config.levels:
             settings = BasketRuleSettings(
                 min_support=config.level_min_support.get(level, config.min_support),
@@ -140,7 +144,7 @@ def basket_rules(context: AssetExecutionContext, config: BasketRulesConfig, ware
                 drop_redundant=not config.keep_redundant,
                 min_segment_baskets=config.min_segment_baskets,
             )
-            frames.append(mine_basket_rules(con, level, settings, relation, splits, mixed=_mixed(config.mixed_items)))
+            frames.append(mine_basket_rules(data, level, settings, mixed=_mixed(config.mixed_items)))
             context.log.info(f"basket rules, level {level}: {len(frames[-1])} rules")
         rules = pd.concat(frames, ignore_index=True)
         replace_tables(con, {source_relation("ml", "basket_rules"): rules})
@@ -190,14 +194,14 @@ def sequence_rules(context: AssetExecutionContext, config: SequenceRulesConfig, 
     settings = SequenceRuleSettings(
         window_weeks=config.window_weeks, min_customers=config.min_customers,
         min_anchored_customers=config.min_anchored_customers, min_lift=config.min_lift, n_peaks=config.n_peaks,
-        min_segment_customers=config.min_segment_customers,
+        min_segment_customers=config.min_segment_customers, max_rules_per_segment=config.max_rules_per_segment,
     )
     relation = model_relation("basket_lines")
     rule_frames, hist_frames = [], []
     with warehouse.connect() as con:
-        splits = segmentations(con, config.segment_by)
+        data = load_lines(con, relation, segmentations(con, config.segment_by))
         for level in config.levels:
-            rules, hist = mine_sequence_rules(con, level, settings, relation, splits, mixed=_mixed(config.mixed_items))
+            rules, hist = mine_sequence_rules(data, level, settings, mixed=_mixed(config.mixed_items))
             rule_frames.append(rules)
             hist_frames.append(hist)
             context.log.info(f"sequence rules, level {level}: {len(rules)} rules")

@@ -8,8 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.basket_levels import exclusive_pairs, level_combinations
-from ml.basket_mining import BASKET_RULE_COLUMNS, BasketRuleSettings, Segmentation, mine_basket_rules
+from ml.basket_levels import level_combinations
+from ml.basket_mining import BASKET_RULE_COLUMNS, BasketRuleSettings, Segmentation, mine_basket_rules as _mine_data
+from ml.line_data import level_items, load_lines
+
+
+def mine_basket_rules(con, level, settings, relation, segmentations=()):
+    return _mine_data(load_lines(con, relation, segmentations), level, settings)
 
 ALL_RULES = BasketRuleSettings(min_support=0.01, max_len=None, min_confidence=0.0, min_lift=0.0, drop_redundant=False,
                                min_segment_baskets=1)
@@ -125,12 +130,14 @@ def test_mixed_items_never_pair_an_item_with_its_own_generalisation(con):
     assert lengths == {3, 4}
 
 
-def test_exclusive_pairs_link_each_item_to_its_generalisation(con):
-    codes = pd.Series({"women / Aura / Shirts / under 50": 0, "Aura / Shirts / under 50": 1, "men / Boro / Shirts / 50-100": 2})
-    pairs = exclusive_pairs(con, "mixed", "lines", codes)
-    assert pairs[0].tolist() == [1] and pairs[1].tolist() == [0]
-    assert 2 not in pairs  # its generalisation has no code here
-    assert exclusive_pairs(con, "sku", "lines", codes) == {}
+def test_mixed_items_know_their_generalisations(con):
+    items = level_items(load_lines(con, "lines"), "mixed")
+    code = {label: i for i, label in enumerate(items.labels)}
+    full, general = code["women / Aura / Shirts / under 50"], code["Aura / Shirts / under 50"]
+    assert general in items.exclusive[full] and full in items.exclusive[general]
+    # an item of another brand is not its generalisation
+    assert code["Boro / Shirts / 50-100"] not in items.exclusive[full]
+    assert level_items(load_lines(con, "lines"), "sku").exclusive == {}
 
 
 def test_unknown_levels_and_attributes_are_refused():

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ml.basket_mining import Segmentation
+from ml.line_data import load_lines
 from ml.sequence_rules import SequenceRuleSettings, mine_sequence_rules, peak_weeks
 
 START = date(2024, 1, 1)
@@ -28,6 +29,10 @@ def _lines(con, rows):
     return "lines"
 
 
+def _mine(con, relation, settings, segmentations=()):
+    return mine_sequence_rules(load_lines(con, relation, segmentations), "category", settings)
+
+
 def test_probability_counts_only_customers_observable_for_the_whole_window():
     con = duckdb.connect()
     rows = [
@@ -41,7 +46,7 @@ def test_probability_counts_only_customers_observable_for_the_whole_window():
         ("o7", "c4", 100, "C"),
     ]
     relation = _lines(con, rows)
-    rules, hist = mine_sequence_rules(con, "category", SequenceRuleSettings(window_weeks=4, **LOOSE), relation)
+    rules, hist = _mine(con, relation, SequenceRuleSettings(window_weeks=4, **LOOSE))
     ab = rules[(rules["antecedent"] == "A") & (rules["consequent"] == "B") & (rules["segment"] == "all")].iloc[0]
     assert ab["anchored_customers"] == 2
     assert ab["customers"] == 1
@@ -57,7 +62,7 @@ def test_probability_counts_only_customers_observable_for_the_whole_window():
 def test_same_day_purchases_are_not_a_sequence():
     con = duckdb.connect()
     relation = _lines(con, [("o1", "c1", 0, "A"), ("o2", "c1", 0, "B"), ("o3", "c1", 50, "Z")])
-    rules, _ = mine_sequence_rules(con, "category", SequenceRuleSettings(window_weeks=2, **LOOSE), relation)
+    rules, _ = _mine(con, relation, SequenceRuleSettings(window_weeks=2, **LOOSE))
     assert rules[(rules["antecedent"] == "A") & (rules["consequent"] == "B")].empty
 
 
@@ -73,7 +78,7 @@ def test_rules_match_a_brute_force_count_on_random_histories():
     con = duckdb.connect()
     relation = _lines(con, rows)
     window_weeks = 5
-    rules, _ = mine_sequence_rules(con, "category", SequenceRuleSettings(window_weeks=window_weeks, **LOOSE), relation)
+    rules, _ = _mine(con, relation, SequenceRuleSettings(window_weeks=window_weeks, **LOOSE))
     frame = pd.DataFrame(rows, columns=["order_id", "customer_id", "day", "category"])
     last, w = frame["day"].max(), 7 * window_weeks
     days = frame.groupby(["customer_id", "category"])["day"].apply(set).to_dict()
@@ -102,10 +107,8 @@ def test_rules_per_segment_count_only_the_segments_customers():
             ("o5", "c3", 0, "A"), ("o6", "c3", 100, "C")]
     relation = _lines(con, rows)
     con.execute("create table seg as select * from (values ('c1', 'x'), ('c2', 'y'), ('c3', 'y')) t(customer_id, segment)")
-    rules, _ = mine_sequence_rules(
-        con, "category", SequenceRuleSettings(window_weeks=4, **LOOSE), relation,
-        [Segmentation("letter", "select customer_id, segment from seg")],
-    )
+    rules, _ = _mine(con, relation, SequenceRuleSettings(window_weeks=4, **LOOSE),
+                     [Segmentation("letter", "select customer_id, segment from seg")])
     ab = rules[(rules["antecedent"] == "A") & (rules["consequent"] == "B")].set_index("segment")
     assert ab.loc["all", "probability"] == pytest.approx(2 / 3)
     assert ab.loc["x", "probability"] == pytest.approx(1.0)
@@ -116,7 +119,7 @@ def test_rules_per_segment_count_only_the_segments_customers():
 def test_thresholds_drop_thin_rules():
     con = duckdb.connect()
     relation = _lines(con, [("o1", "c1", 0, "A"), ("o2", "c1", 7, "B"), ("o3", "c2", 200, "C")])
-    rules, hist = mine_sequence_rules(con, "category", SequenceRuleSettings(window_weeks=2, min_customers=2), relation)
+    rules, hist = _mine(con, relation, SequenceRuleSettings(window_weeks=2, min_customers=2))
     assert rules.empty and hist.empty
 
 

@@ -70,7 +70,8 @@ def test_rule_measures_recount_from_the_baskets(con):
 
 def test_kept_rules_meet_the_thresholds_and_are_not_redundant(con):
     rules = con.sql("select * from ml.basket_rules").df()
-    assert (rules["support"] >= 0.005 - 1e-12).all()
+    floor = rules["level"].map({"sku": 0.002}).fillna(0.005)  # the asset's default supports
+    assert (rules["support"] >= floor - 1e-12).all()
     assert (rules["confidence"] >= 0.1 - 1e-12).all()
     assert (rules["lift"] >= 1.0 - 1e-12).all()
     assert rules["antecedent_len"].max() + rules["consequent_len"].max() <= 4
@@ -88,14 +89,15 @@ def test_planted_sku_affinities_are_top_rules(con, pipeline_run):
     planted = _truth(pipeline_run, "basket_affinities")
     planted = planted[planted["level"] == "sku"]
     rules = con.sql("""
-        select antecedent, consequent, rule_rank from ml.basket_rules
+        select antecedent, consequent from ml.basket_rules
         where level = 'sku' and segment_by = 'all' and antecedent_len = 1 and consequent_len = 1
+        order by rule_rank
     """).df()
-    rank = {(a, c): r for a, c, r in zip(rules["antecedent"], rules["consequent"], rules["rule_rank"])}
-    ranks = [rank.get((a, c)) for a, c in zip(planted["antecedent"], planted["consequent"])]
-    found = [r for r in ranks if r is not None]
-    # every planted pair is found, and they fill the top of the list (each pair shows in both directions)
-    assert len(found) == len(planted)
+    position = {(a, c): i + 1 for i, (a, c) in enumerate(zip(rules["antecedent"], rules["consequent"]))}
+    found = [position.get((a, c)) for a, c in zip(planted["antecedent"], planted["consequent"])]
+    # every planted pair is found, and they fill the top of the one-to-one rules (each pair shows in
+    # both directions, so 20 pairs take 40 places; the planted brand affinities come next)
+    assert None not in found
     assert max(found) <= 3 * len(planted)
 
 
@@ -132,9 +134,10 @@ def test_planted_sequences_and_their_lag_modes_are_found(con, pipeline_run):
 
 def test_gap_histograms_add_up_to_the_rules_pairs(con):
     check = con.sql("""
-        select r.order_pairs, sum(h.order_pairs) as summed
+        select r.level, r.segment_by, r.segment, r.antecedent, r.consequent, any_value(r.order_pairs) as order_pairs,
+            sum(h.order_pairs) as summed
         from ml.sequence_rules r join ml.sequence_gap_histogram h using (level, segment_by, segment, antecedent, consequent)
-        group by all, r.level, r.segment_by, r.segment, r.antecedent, r.consequent
+        group by r.level, r.segment_by, r.segment, r.antecedent, r.consequent
     """).df()
     assert len(check)
     assert (check["order_pairs"] == check["summed"]).all()

@@ -45,6 +45,23 @@ kept as (
     where quantity_bought > 0 and quantity > 0
 ),
 
+-- bands are looked up once per product and once per distinct discount, not once per line
+banded_products as (
+    select products.*, price_bands.price_band
+    from products
+    left join price_bands
+        on products.list_price >= price_bands.min_price
+        and (price_bands.max_price is null or products.list_price < price_bands.max_price)
+),
+
+discounts as (
+    select bought.discount_pct, discount_bands.discount_band
+    from (select distinct coalesce(discount_pct, 0) as discount_pct from kept) as bought
+    left join discount_bands
+        on bought.discount_pct >= discount_bands.min_discount
+        and (discount_bands.max_discount is null or bought.discount_pct < discount_bands.max_discount)
+),
+
 final as (
     select
         kept.order_id,
@@ -58,19 +75,14 @@ final as (
         products.brand,
         products.target_gender,
         coalesce(products.list_price, kept.unit_list_price) as list_price,
-        price_bands.price_band,
+        products.price_band,
         coalesce(kept.discount_pct, 0) as discount_pct,
-        discount_bands.discount_band,
+        discounts.discount_band,
         cast(kept.quantity as {{ dbt.type_bigint() }}) as quantity,
         kept.amount
     from kept
-    left join products on products.product_id = kept.product_id
-    left join price_bands
-        on coalesce(products.list_price, kept.unit_list_price) >= price_bands.min_price
-        and (price_bands.max_price is null or coalesce(products.list_price, kept.unit_list_price) < price_bands.max_price)
-    left join discount_bands
-        on coalesce(kept.discount_pct, 0) >= discount_bands.min_discount
-        and (discount_bands.max_discount is null or coalesce(kept.discount_pct, 0) < discount_bands.max_discount)
+    left join banded_products as products on products.product_id = kept.product_id
+    left join discounts on discounts.discount_pct = coalesce(kept.discount_pct, 0)
 )
 
 select * from final
