@@ -38,6 +38,9 @@ class BasketRuleSettings:
     drop_redundant: bool = True
     #: a segment with fewer baskets than this is not mined on its own (its rules would be noise)
     min_segment_baskets: int = 500
+    #: the highest-lift rules kept per level, segment and rule shape (antecedent and consequent
+    #: lengths): a dense catalogue yields millions
+    max_rules_per_segment: int = 10_000
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,17 @@ def mine_basket_rules(data: LineData, level: str, settings: BasketRuleSettings, 
             frames.append(_mine(basket[keep], items.item[keep], int(size), settings, excluded)
                           .assign(segment_by=name, segment=labels[code], segment_baskets=int(size)))
     rules = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    rules = rules.sort_values(["segment_by", "segment", "lift", "confidence"], ascending=[True, True, False, False])
+    # the cap applies per rule shape, so that long rules (which reach the highest lifts on a dense
+    # catalogue) never crowd out the one-to-one rules product suggestions are made of
+    shape = rules.groupby(["segment_by", "segment", "antecedent_len", "consequent_len"]).cumcount()
+    rules = rules[(shape < settings.max_rules_per_segment).to_numpy()].copy()
+    rules["rule_rank"] = rules.groupby(["segment_by", "segment"]).cumcount() + 1
     for side in ("antecedent", "consequent"):
         rules[f"{side}_items"] = [list(items.labels[list(t)]) for t in rules[side]]
         rules[f"{side}_names"] = [" + ".join(items.names[list(t)]) for t in rules[side]]
         rules[side] = [" + ".join(x) for x in rules[f"{side}_items"]]
     rules["level"] = level
-    rules = rules.sort_values(["segment_by", "segment", "lift", "confidence"], ascending=[True, True, False, False])
-    rules["rule_rank"] = rules.groupby(["segment_by", "segment"]).cumcount() + 1
     return rules[BASKET_RULE_COLUMNS].reset_index(drop=True)
 
 

@@ -46,6 +46,7 @@ class BasketRulesConfig(Config):
     keep_redundant: bool = False
     segment_by: list[str] = ["gender,city_size_band"]
     min_segment_baskets: int = 500
+    max_rules_per_segment: int = 10_000
     mixed_items: list[str] = []
 
 
@@ -143,6 +144,7 @@ def basket_rules(context: AssetExecutionContext, config: BasketRulesConfig, ware
                 min_lift=config.min_lift,
                 drop_redundant=not config.keep_redundant,
                 min_segment_baskets=config.min_segment_baskets,
+                max_rules_per_segment=config.max_rules_per_segment,
             )
             frames.append(mine_basket_rules(data, level, settings, mixed=_mixed(config.mixed_items)))
             context.log.info(f"basket rules, level {level}: {len(frames[-1])} rules")
