@@ -83,8 +83,16 @@ def ours(baskets: list[list[str]], min_support: float, min_confidence: float) ->
     rules = generate_rules(itemsets, RuleThresholds(min_confidence=min_confidence))
     names = labels.tolist()
 
+    cache: dict[tuple, frozenset] = {}  # an itemset is the antecedent of many rules: name it once
+
     def named(column: pd.Series) -> list[frozenset]:
-        return [frozenset([names[i] for i in codes]) for codes in column]
+        out = []
+        for codes in column:
+            found = cache.get(codes)
+            if found is None:
+                found = cache[codes] = frozenset([names[i] for i in codes])
+            out.append(found)
+        return out
 
     return pd.DataFrame({
         "antecedents": named(rules["antecedent"]),

@@ -122,13 +122,15 @@ def generate_rules(itemsets: FrequentItemsets, thresholds: RuleThresholds = Rule
             keep &= ~group["redundant"]
         if not keep.any():
             continue
-        frame = pd.DataFrame({name: m[name][keep] for name in RULE_MEASURES})
-        frame.insert(0, "baskets", group["count"][keep])
-        frame.insert(0, "consequent_len", c)
-        frame.insert(0, "antecedent_len", a)
-        frame.insert(0, "consequent", list(map(tuple, group["consequent"][keep].tolist())))
-        frame.insert(0, "antecedent", list(map(tuple, group["antecedent"][keep].tolist())))
-        frame["redundant"] = group["redundant"][keep]
+        frame = pd.DataFrame({
+            "antecedent": list(map(tuple, group["antecedent"][keep].tolist())),
+            "consequent": list(map(tuple, group["consequent"][keep].tolist())),
+            "antecedent_len": np.full(int(keep.sum()), a, dtype=np.int64),
+            "consequent_len": np.full(int(keep.sum()), c, dtype=np.int64),
+            "baskets": group["count"][keep],
+            **{name: m[name][keep] for name in RULE_MEASURES},
+            "redundant": group["redundant"][keep],
+        })
         frames.append(frame)
     if not frames:
         return _empty_rules()
