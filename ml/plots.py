@@ -111,9 +111,11 @@ def migration_figure(migration: pd.DataFrame) -> Figure:
 
 
 def top_rules_figure(rules: pd.DataFrame, n: int = 15, title: str = "Top basket rules") -> Figure:
-    """The ``n`` rules of highest lift as horizontal bars, labelled "A -> B" with their confidence."""
-    frame = require_columns(rules, ["antecedent_names", "consequent_names", "lift", "confidence"], "rules")
-    top = frame.nlargest(n, "lift")
+    """The ``n`` rules of highest lift as horizontal bars, labelled "A -> B" with their confidence
+    (a figure that says so when there is no rule: thresholds can leave none on small data)."""
+    if _has_no_rows(rules, ["antecedent_names", "consequent_names", "lift", "confidence"], "rules"):
+        return _nothing_figure(title, "no rule passed the thresholds")
+    top = rules.nlargest(n, "lift")
     labels = [_shorten(f"{a} -> {c}") for a, c in zip(top["antecedent_names"], top["consequent_names"])]
     figure, axes = plt.subplots(figsize=(10, 0.42 * max(len(top), 1) + 1.6))
     y = np.arange(len(top))
@@ -129,8 +131,12 @@ def top_rules_figure(rules: pd.DataFrame, n: int = 15, title: str = "Top basket 
 
 def gap_histogram_figure(histogram: pd.DataFrame, rules: pd.DataFrame, n: int = 6) -> Figure:
     """Gap histograms (weeks from buying A to buying B) of the ``n`` sequence rules of highest lift."""
-    hist = require_columns(histogram, ["antecedent", "consequent", "gap_weeks", "order_pairs"], "gap histogram")
-    top = require_columns(rules, ["antecedent", "consequent", "lift", "peak_weeks"], "sequence rules").nlargest(n, "lift")
+    title = "When B follows A: gap in weeks"
+    if (_has_no_rows(histogram, ["antecedent", "consequent", "gap_weeks", "order_pairs"], "gap histogram")
+            | _has_no_rows(rules, ["antecedent", "consequent", "lift", "peak_weeks"], "sequence rules")):
+        return _nothing_figure(title, "no sequence rule passed the thresholds")
+    hist = histogram
+    top = rules.nlargest(n, "lift")
     columns = 2
     rows = max(1, -(-len(top) // columns))
     figure, grid = plt.subplots(rows, columns, figsize=(11, 2.4 * rows + 0.6), squeeze=False)
@@ -144,8 +150,24 @@ def gap_histogram_figure(histogram: pd.DataFrame, rules: pd.DataFrame, n: int = 
         axes.set_xlabel("weeks after buying A", fontsize=8)
     for axes in grid.ravel()[len(top):]:
         axes.set_visible(False)
-    figure.suptitle("When B follows A: gap in weeks")
+    figure.suptitle(title)
     figure.tight_layout()
+    return figure
+
+
+def _has_no_rows(frame: pd.DataFrame, columns: list[str], what: str) -> bool:
+    """True for an empty frame; a frame without ``columns`` is refused by name."""
+    if isinstance(frame, pd.DataFrame) and frame.empty and all(c in frame.columns for c in columns):
+        return True
+    require_columns(frame, columns, what)
+    return False
+
+
+def _nothing_figure(title: str, message: str) -> Figure:
+    figure, axes = plt.subplots(figsize=(8, 2.5))
+    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=11)
+    axes.set_axis_off()
+    axes.set_title(title)
     return figure
 
 

@@ -92,7 +92,9 @@
                 / count(*) over (partition by as_of)) as integer) as r_score,
             cast(1 + floor(5.0 * (rank() over (partition by as_of order by frequency) - 1)
                 / count(*) over (partition by as_of)) as integer) as f_score,
-            cast(1 + floor(5.0 * (rank() over (partition by as_of order by monetary) - 1)
+            -- ranked on cents: a float sum's last bits depend on the engine's summation order, and
+            -- two equal revenues must tie in every run
+            cast(1 + floor(5.0 * (rank() over (partition by as_of order by round(monetary, 2)) - 1)
                 / count(*) over (partition by as_of)) as integer) as m_score
         from rfm_measured
     )

@@ -211,3 +211,30 @@ def test_missing_column_is_named(
     with pytest.raises(ValueError, match=f"missing column '{column}' in {what}"):
         figure_function(table)
     assert plt.get_fignums() == before  # refused before a figure was opened
+
+
+def test_rule_plots_say_so_when_there_is_no_rule():
+    from ml.plots import gap_histogram_figure, top_rules_figure
+
+    empty_rules = pd.DataFrame(columns=["antecedent", "consequent", "antecedent_names", "consequent_names", "lift",
+                                        "confidence", "peak_weeks"])
+    empty_hist = pd.DataFrame(columns=["antecedent", "consequent", "gap_weeks", "order_pairs"])
+    for figure in (top_rules_figure(empty_rules), gap_histogram_figure(empty_hist, empty_rules)):
+        texts = [t.get_text() for axes in figure.axes for t in axes.texts]
+        assert any("no" in t and "rule" in t for t in texts)
+
+
+def test_rule_plots_draw_the_top_rules_and_their_gaps():
+    from ml.plots import gap_histogram_figure, top_rules_figure
+
+    rules = pd.DataFrame({"antecedent": ["A", "C"], "consequent": ["B", "D"], "antecedent_names": ["A", "C"],
+                          "consequent_names": ["B", "D"], "lift": [3.0, 2.0], "confidence": [0.5, 0.4],
+                          "peak_weeks": [[16, 26], [4]]})
+    hist = pd.DataFrame({"antecedent": ["A", "A", "C"], "consequent": ["B", "B", "D"], "gap_weeks": [16, 26, 4],
+                         "order_pairs": [10, 7, 5]})
+    bars = top_rules_figure(rules).axes[0].patches
+    assert [round(b.get_width(), 1) for b in bars] == [3.0, 2.0]
+    figure = gap_histogram_figure(hist, rules, n=2)
+    assert sum(len(axes.patches) for axes in figure.axes) == 3
+    with pytest.raises(ValueError, match="missing column"):
+        top_rules_figure(rules.drop(columns="lift"))

@@ -83,7 +83,8 @@ def test_dbt_tests_ran_as_asset_checks_and_passed(pipeline_run):
 def test_step_durations_cover_every_stage(pipeline_run):
     durations = report.step_durations(pipeline_run["instance"], pipeline_run["result"].run_id)
     stages = {"raw_data", "input_models", "identity_match_links", "warehouse_models", "identity_quality",
-              "segmentation", "customer_promo_segments", "lifecycle_plots", "serving_models"}
+              "segmentation", "customer_promo_segments", "lifecycle_plots", "serving_models",
+              "basket_rules", "sequence_rules", "product_suggestions"}
     # the Python reconciliation check is a step of its own
     assert set(durations) == stages | {"audit__load_reconciliation_load_batches_reconcile",
                                        "identity_quality_identity_quality_targets"}
