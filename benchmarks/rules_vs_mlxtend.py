@@ -4,8 +4,8 @@ What is measured
 ----------------
 The Online Retail baskets are built once, before any timing, as a Python list of baskets (a list
 of the StockCode strings of each invoice: sales only, no cancellation ``C...`` invoices, quantity
-> 0, no postage/fee/adjustment codes nor ``gift_`` vouchers; an item sold on two lines of one
-invoice is listed twice, both pipelines count it once). From those same in-memory baskets each
+> 0, products only by the warehouse's own rule, the dbt seed ``non_product_codes``; the baskets of
+``marts.basket_lines``, see ``ingest.online_retail_baskets``). From those same in-memory baskets each
 pipeline produces the same rules table: a pandas DataFrame with ``antecedents`` and
 ``consequents`` as frozensets of StockCodes and ``support``, ``confidence``, ``lift`` columns,
 for every frequent itemset of any length and every rule reaching ``--min-confidence``.
@@ -49,29 +49,20 @@ import pandas as pd
 from mlxtend.frequent_patterns import association_rules, fpgrowth
 from mlxtend.preprocessing import TransactionEncoder
 
+from ingest.online_retail_baskets import purchase_lines
 from ml.association_rules import RuleThresholds, generate_rules
 from ml.itemsets import mine_itemsets
 from orchestration.settings import REPO_ROOT
 
 ONLINE_RETAIL = REPO_ROOT.parent / "shared" / "data" / "uci_online_retail" / "online_retail.parquet"
-NOT_PRODUCTS = ["POST", "DOT", "M", "D", "C2", "S", "B", "CRUK", "PADS", "AMAZONFEE", "BANK CHARGES"]
 MEASURES = ["support", "confidence", "lift"]
 TOLERANCE = 1e-9
 
 
 def load_baskets(path: Path) -> list[list[str]]:
-    """The StockCodes of each sales invoice, in file order (a code may repeat within an invoice)."""
-    df = pd.read_parquet(path, columns=["InvoiceNo", "StockCode", "Quantity"])
-    invoice, code = df["InvoiceNo"].astype(object), df["StockCode"].astype(object)
-    keep = (
-        invoice.notna() & code.notna()
-        & ~invoice.str.startswith("C").fillna(False).astype(bool)
-        & (df["Quantity"] > 0)
-        & ~code.isin(NOT_PRODUCTS)
-        & ~code.str.startswith("gift_").fillna(False).astype(bool)
-    )
-    lines = pd.DataFrame({"invoice": invoice[keep], "code": code[keep]})
-    return lines.groupby("invoice", sort=False)["code"].agg(list).tolist()
+    """The StockCodes of each sales invoice."""
+    lines = purchase_lines(path)
+    return lines.groupby("invoice", sort=False)["product_id"].agg(list).tolist()
 
 
 def ours(baskets: list[list[str]], min_support: float, min_confidence: float) -> pd.DataFrame:

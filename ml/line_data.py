@@ -127,8 +127,8 @@ def level_items(data: LineData, level: str, mixed=None) -> LevelItems:
         else:
             name = label
         per_combo.append((known, label.to_numpy(dtype=object), name.to_numpy(dtype=object)))
-    all_labels = np.concatenate([label[known] for known, label, _ in per_combo]) if per_combo else np.array([], object)
-    all_names = np.concatenate([name[known] for known, _, name in per_combo]) if per_combo else np.array([], object)
+    all_labels = np.concatenate([label[known] for known, label, _ in per_combo])
+    all_names = np.concatenate([name[known] for known, _, name in per_combo])
     codes, labels = pd.factorize(pd.Series(all_labels, dtype=object), sort=True)
     names = np.empty(len(labels), dtype=object)
     names[codes] = all_names
@@ -145,8 +145,7 @@ def level_items(data: LineData, level: str, mixed=None) -> LevelItems:
         keep = np.flatnonzero(item >= 0)
         lines.append(keep)
         items.append(item[keep])
-    line = np.concatenate(lines) if lines else np.array([], np.int64)
-    item = np.concatenate(items) if items else np.array([], np.int64)
+    line, item = np.concatenate(lines), np.concatenate(items)
     if len(maps) > 1:
         # keep lines grouped by basket (the combinations were appended one after another)
         order = np.argsort(line, kind="stable")

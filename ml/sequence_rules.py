@@ -10,12 +10,14 @@ customer is never counted as not buying B for lack of time to do so.
 * ``baseline_probability``: the same for any first purchase (customers whose first observable
   shopping day is followed by B within W weeks), so ``lift`` says how much A raises the chance.
 * The gap histogram counts every pair (A day, later B day within W weeks) of a customer, by gap in
-  whole weeks (rounded), with the customers behind each week; ``peak_weeks`` are its highest local
+  whole weeks (rounded); ``peak_weeks`` are its highest local
   maxima. Counting every pair, not only the first B after the first A, keeps each planted or
   habitual lag at its own week rather than letting the shortest one hide the others.
 
-The counting is SQL on the warehouse (a self-join of each customer's item days within the window),
-so it scales with the number of customer-item days, not with customers x items.
+The counting is numpy over the integer arrays of :mod:`ml.line_data`: each customer's (day, item)
+events, sorted, give every later event within the window by binary search; pairs are generated in
+chunks that never split a customer, so it scales with the number of customer-item days, not with
+customers x items. Counts are dense arrays while the key space is small, sorted chunks beyond.
 """
 
 from dataclasses import dataclass

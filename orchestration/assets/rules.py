@@ -27,13 +27,23 @@ _PRODUCTS = get_asset_key_for_model([warehouse_models], "dim_products")
 _SEGMENT_DEPS = [_FEATURES, _RFM_SEGMENTS, "customer_segments", "customer_promo_segments"]
 
 
-class BasketRulesConfig(Config):
+class _RulesConfig(Config):
+    """What basket and sequence rules share: the customer splits and the mixed level's items.
+
+    Each entry of ``segment_by`` is a comma-separated list of customer attributes (columns of
+    customer_features, customer_rfm_segments, customer_segments or customer_promo_segments);
+    ``mixed_items`` lists attribute combinations ('brand,category'); empty = the default ones.
+    """
+
+    segment_by: list[str] = ["gender,city_size_band"]
+    mixed_items: list[str] = []
+
+
+class BasketRulesConfig(_RulesConfig):
     """Levels, thresholds and customer splits of the basket rules.
 
     ``min_support`` is a share of the (segment's) baskets; ``level_min_support`` overrides it per
-    level (a SKU is rarer than a category). ``max_len`` 0 means itemsets of any length. Each entry
-    of ``segment_by`` is a comma-separated list of customer attributes (columns of
-    customer_features, customer_rfm_segments, customer_segments or customer_promo_segments).
+    level (a SKU is rarer than a category). ``max_len`` 0 means itemsets of any length.
     """
 
     levels: list[str] = list(LEVELS)
@@ -44,13 +54,11 @@ class BasketRulesConfig(Config):
     min_confidence: float = 0.1
     min_lift: float = 1.0
     keep_redundant: bool = False
-    segment_by: list[str] = ["gender,city_size_band"]
     min_segment_baskets: int = 500
     max_rules_per_segment: int = 10_000
-    mixed_items: list[str] = []
 
 
-class SequenceRulesConfig(Config):
+class SequenceRulesConfig(_RulesConfig):
     """Levels, window, thresholds and customer splits of the sequence rules (see BasketRulesConfig)."""
 
     # SKU and mixed-item sequences are thin and costly at scale (tens of thousands of items squared)
@@ -60,10 +68,8 @@ class SequenceRulesConfig(Config):
     min_anchored_customers: int = 50
     min_lift: float = 1.0
     n_peaks: int = 3
-    segment_by: list[str] = ["gender,city_size_band"]
     min_segment_customers: int = 500
     max_rules_per_segment: int = 1000
-    mixed_items: list[str] = []
 
 
 def segmentations(con, specs: list[str]) -> list[Segmentation]:
@@ -108,6 +114,11 @@ def _check_levels(levels: list[str]) -> None:
         raise ValueError(f"unknown rule level(s) {unknown}; choose from {', '.join(LEVELS)}")
 
 
+def _read_lines(con, config: _RulesConfig):
+    """basket_lines as integer arrays, with the configured customer splits."""
+    return load_lines(con, model_relation("basket_lines"), segmentations(con, config.segment_by))
+
+
 def _summary(rules: pd.DataFrame) -> str:
     counts = rules.groupby(["level", "segment_by"]).size().rename("rules").reset_index()
     return counts.to_markdown(index=False)
@@ -132,10 +143,9 @@ def basket_rules(context: AssetExecutionContext, config: BasketRulesConfig, ware
     unknown = sorted(set(config.level_min_support) - set(LEVELS))
     if unknown:
         raise ValueError(f"level_min_support names unknown level(s) {unknown}; choose from {', '.join(LEVELS)}")
-    relation = model_relation("basket_lines")
     frames = []
     with warehouse.connect() as con:
-        data = load_lines(con, relation, segmentations(con, config.segment_by))
+        data = _read_lines(con, config)
         for level in config.levels:
             settings = BasketRuleSettings(
                 min_support=config.level_min_support.get(level, config.min_support),
@@ -198,10 +208,9 @@ def sequence_rules(context: AssetExecutionContext, config: SequenceRulesConfig, 
         min_anchored_customers=config.min_anchored_customers, min_lift=config.min_lift, n_peaks=config.n_peaks,
         min_segment_customers=config.min_segment_customers, max_rules_per_segment=config.max_rules_per_segment,
     )
-    relation = model_relation("basket_lines")
     rule_frames, hist_frames = [], []
     with warehouse.connect() as con:
-        data = load_lines(con, relation, segmentations(con, config.segment_by))
+        data = _read_lines(con, config)
         for level in config.levels:
             rules, hist = mine_sequence_rules(data, level, settings, mixed=_mixed(config.mixed_items))
             rule_frames.append(rules)

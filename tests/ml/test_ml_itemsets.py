@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest.online_retail_baskets import purchase_lines
 from ml.association_rules import RULE_MEASURES, RuleThresholds, generate_rules
 from ml.itemsets import FrequentItemsets, mine_itemsets, min_count_for
 from orchestration.settings import REPO_ROOT
@@ -29,8 +30,6 @@ from orchestration.settings import REPO_ROOT
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 ONLINE_RETAIL = SHARED_DATA / "uci_online_retail" / "online_retail.parquet"
 GROCERIES = SHARED_DATA / "groceries" / "groceries_long.parquet"
-# Online Retail stock codes that are fees, postage or adjustments, not products
-NOT_PRODUCTS = ["POST", "DOT", "M", "D", "C2", "S", "B", "CRUK", "PADS", "AMAZONFEE", "BANK CHARGES"]
 TOLERANCE = 1e-9
 
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -456,19 +455,9 @@ def _require(path) -> None:
 
 
 def online_retail_lines() -> tuple[np.ndarray, np.ndarray]:
-    """(invoice, stock code) per product line of a sale; cancellations, returns and fees left out."""
-    _require(ONLINE_RETAIL)
-    df = pd.read_parquet(ONLINE_RETAIL, columns=["InvoiceNo", "StockCode", "Quantity"])
-    code = df["StockCode"]
-    keep = (
-        ~df["InvoiceNo"].str.startswith("C").fillna(False).astype(bool)
-        & (df["Quantity"] > 0)
-        & ~code.isin(NOT_PRODUCTS)
-        & ~code.str.startswith("gift_").fillna(False).astype(bool)
-        & code.notna()
-    )
-    df = df[keep]
-    return df["InvoiceNo"].astype(str).to_numpy(object), code[keep].astype(str).to_numpy(object)
+    """(invoice, stock code) per product line of a sale, by the warehouse's own product rule."""
+    lines = purchase_lines(ONLINE_RETAIL)
+    return lines["invoice"].to_numpy(object), lines["product_id"].to_numpy(object)
 
 
 def groceries_lines() -> tuple[np.ndarray, np.ndarray]:

@@ -142,3 +142,21 @@ def test_peak_weeks_report_at_most_n_highest_first():
 def test_window_must_be_positive():
     with pytest.raises(ValueError, match="window_weeks"):
         SequenceRuleSettings(window_weeks=0)
+
+
+def test_sparse_counting_gives_the_dense_results(monkeypatch):
+    """Past DENSE_LIMIT the counts go through sorted chunks and a second histogram pass: same rules."""
+    import ml.sequence_rules as seq
+
+    rng = np.random.default_rng(5)
+    rows = [(f"o{c}-{k}", f"c{c}", int(rng.integers(0, 150)), str(rng.choice(list("ABCDE"))))
+            for c in range(80) for k in range(int(rng.integers(2, 6)))]
+    con = duckdb.connect()
+    relation = _lines(con, rows)
+    settings = SequenceRuleSettings(window_weeks=6, **LOOSE)
+    dense_rules, dense_hist = _mine(con, relation, settings)
+    monkeypatch.setattr(seq, "DENSE_LIMIT", 10)
+    sparse_rules, sparse_hist = _mine(con, relation, settings)
+    assert len(dense_rules) > 5
+    pd.testing.assert_frame_equal(dense_rules, sparse_rules)
+    pd.testing.assert_frame_equal(dense_hist, sparse_hist)

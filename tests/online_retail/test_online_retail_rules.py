@@ -1,7 +1,6 @@
 """Basket rules on Online Retail as the pipeline builds them: the baskets are the invoices' purchase
 lines, and the SKU rules are the miner's (itself checked against mlxtend in tests/ml) on them."""
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,26 +8,16 @@ from or_testkit import ONLINE_RETAIL
 
 from ml.association_rules import RuleThresholds, generate_rules
 from ml.basket_mining import BasketRuleSettings
+from ingest.online_retail_baskets import purchase_lines
 from ml.itemsets import mine_itemsets
 from orchestration.assets.rules import BasketRulesConfig
 
-from orchestration.settings import DBT_PROJECT_DIR
-
-# the warehouse's own rule for non-product lines, read from its seed
-NON_PRODUCT_CODES = DBT_PROJECT_DIR / "seeds" / "non_product_codes.csv"
 
 
 @pytest.fixture(scope="module")
 def raw_baskets() -> pd.DataFrame:
-    """(invoice, stock code) of every purchase line, straight from the file: not cancelled,
-    quantity > 0, a product code (not postage, fees, adjustments: seed non_product_codes)."""
-    return duckdb.sql(f"""
-        with codes as (select * from read_csv('{NON_PRODUCT_CODES}', all_varchar = true))
-        select distinct InvoiceNo as invoice, StockCode as product_id from read_parquet('{ONLINE_RETAIL}') as r
-        where InvoiceNo not like 'C%' and Quantity > 0
-            and not exists (select 1 from codes where (match_type = 'exact' and r.StockCode = code)
-                                                   or (match_type = 'prefix' and starts_with(r.StockCode, code)))
-    """).df()
+    """(invoice, stock code) of every purchase line, straight from the file."""
+    return purchase_lines(ONLINE_RETAIL)
 
 
 def test_baskets_are_the_invoices_purchase_lines(or_con, raw_baskets):
