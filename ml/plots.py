@@ -27,6 +27,7 @@ __all__ = [
     "k_selection_figure",
     "cohort_retention_figure",
     "migration_figure",
+    "calibration_figure",
     "save_png",
 ]
 
@@ -152,6 +153,20 @@ def gap_histogram_figure(histogram: pd.DataFrame, rules: pd.DataFrame, n: int = 
         axes.set_visible(False)
     figure.suptitle(title)
     figure.tight_layout()
+    return figure
+
+
+def calibration_figure(curve: pd.DataFrame, title: str = "Calibration") -> Figure:
+    """Observed purchase rate against mean predicted probability per bin (ml.evaluation.calibration_curve),
+    with the diagonal of perfect calibration and each bin's size as the marker area."""
+    require_columns(curve, ["mean_predicted", "observed_rate", "rows"], "calibration curve")
+    figure, ax = plt.subplots(figsize=(5.5, 5))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
+    sizes = 20 + 300 * curve["rows"] / max(curve["rows"].max(), 1)
+    ax.plot(curve["mean_predicted"], curve["observed_rate"], color="tab:blue", linewidth=1)
+    ax.scatter(curve["mean_predicted"], curve["observed_rate"], s=sizes, color="tab:blue", label="model (area = customers)")
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="predicted probability", ylabel="observed rate", title=title)
+    ax.legend(loc="upper left")
     return figure
 
 

@@ -152,35 +152,16 @@ def _run_config(args: argparse.Namespace) -> dict:
     }
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Materialise every asset (or one stage) and print a summary."""
-    _prepare_environment()
+def _execute(job_name: str, run_config: dict, selected: list[str] | None):
+    """Run a job in this process; print its failed steps and checks. Returns (result, instance, seconds)."""
     from dagster import DagsterInstance
 
-    from orchestration import report
     from orchestration.definitions import defs
-    from orchestration.jobs import PIPELINE_JOB
-    from orchestration.warehouse import WarehouseResource
-
-    job = defs.resolve_job_def(PIPELINE_JOB)
-    run_config = _run_config(args)
-    selected = [stage.strip() for stage in args.only.split(",")] if args.only else None
-    if selected:
-        stages = [a.node_def.name for a in defs.assets]
-        unknown = [stage for stage in selected if stage not in stages]
-        if unknown:
-            print(f"unknown stage {unknown[0]!r}; stages: {', '.join(stages)}", file=sys.stderr)
-            return 2
-        # the selected ops (stages) with the checks they run themselves, and only their own config
-        run_config = {**run_config, "ops": {k: v for k, v in run_config["ops"].items() if k in selected}}
 
     instance = DagsterInstance.get()
     started = time.perf_counter()
-    result = job.execute_in_process(
-        run_config=run_config,
-        instance=instance,
-        op_selection=selected,
-        raise_on_error=False,
+    result = defs.resolve_job_def(job_name).execute_in_process(
+        run_config=run_config, instance=instance, op_selection=selected, raise_on_error=False,
     )
     wall = time.perf_counter() - started
     if not result.success:
@@ -188,6 +169,45 @@ def cmd_run(args: argparse.Namespace) -> int:
         for event in result.all_events:
             if event.is_failure and event.step_key:
                 print(f"  step {event.step_key} failed: {event.message}", file=sys.stderr)
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            print(f"  check {evaluation.asset_key.to_user_string()}.{evaluation.check_name} failed: "
+                  f"{evaluation.description or ''}", file=sys.stderr)
+    return result, instance, wall
+
+
+def _selected_stages(args: argparse.Namespace) -> list[str] | None:
+    """The --only stages, checked against the job's assets (None = all)."""
+    if not args.only:
+        return None
+    from orchestration.definitions import defs
+
+    selected = [stage.strip() for stage in args.only.split(",")]
+    stages = [a.node_def.name for a in defs.assets]
+    unknown = [stage for stage in selected if stage not in stages]
+    if unknown:
+        raise ValueError(f"unknown stage {unknown[0]!r}; stages: {', '.join(stages)}")
+    return selected
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Materialise every asset (or one stage) and print a summary."""
+    _prepare_environment()
+    from orchestration import report
+    from orchestration.jobs import PIPELINE_JOB
+    from orchestration.warehouse import WarehouseResource
+
+    run_config = _run_config(args)
+    try:
+        selected = _selected_stages(args)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if selected:
+        # the selected ops (stages) with the checks they run themselves, and only their own config
+        run_config = {**run_config, "ops": {k: v for k, v in run_config["ops"].items() if k in selected}}
+    result, instance, wall = _execute(PIPELINE_JOB, run_config, selected)
+    if not result.success:
         return 1
     durations = report.step_durations(instance, result.run_id)
     if selected:
@@ -203,10 +223,43 @@ def cmd_run(args: argparse.Namespace) -> int:
             segments = report.segment_table(con)
             identity = report.identity_summary(con)
             loads = report.load_summary(con)
+            scores = report.scores_summary(con)
         quality = report.segmentation_quality(instance, result.run_id)
         print(report.format_summary(durations, counts, segments, quality, identity, loads))
+        if scores:
+            print(scores)
     print(f"\nRun {result.run_id} succeeded in {wall:.1f} s; warehouse {settings.warehouse_path()}")
     return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    """Run the pipeline as of T, compare its scores with what happened in [T, T + H) and print the report."""
+    _prepare_environment()
+    from orchestration.jobs import BACKTEST_JOB
+    from orchestration.project import source_relation
+    from orchestration.warehouse import WarehouseResource
+
+    if args.horizon_days < 1:
+        print("backtest: --horizon-days must be at least 1", file=sys.stderr)
+        return 2
+    run_config = _run_config(args)
+    run_config["resources"]["cutoff"]["config"]["backtest_horizon_days"] = args.horizon_days
+    # the propensity predicts the window the backtest scores; ten products per customer give hit@10
+    run_config["ops"]["customer_scores"] = {"config": {"horizon_days": args.horizon_days}}
+    run_config["ops"]["customer_recommendations"] = {"config": {"horizon_days": args.horizon_days, "top_n": 10}}
+    result, _, wall = _execute(BACKTEST_JOB, run_config, None)
+    if not result.success:
+        return 1
+    with WarehouseResource().connect(read_only=True) as con:
+        results = con.sql(f"select * from {source_relation('ml', 'backtest_results')} where as_of = ? and horizon_days = ?",
+                          params=[date.fromisoformat(args.as_of), args.horizon_days]).df()
+    from orchestration.assets.backtest import report_markdown
+
+    report = settings.reports_dir() / f"backtest_{args.as_of}_h{args.horizon_days}.md"
+    print(report_markdown(results, args.as_of, args.horizon_days, report.with_name(report.stem + "_calibration.png")))
+    print(f"Backtest run {result.run_id} took {wall:.1f} s; report {report}")
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    return 1 if failed else 0
 
 
 def cmd_identity_eval(args: argparse.Namespace) -> int:
@@ -269,6 +322,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_benchmark(people=args.people, seed=args.seed, workdir=args.workdir)
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `run` and `backtest`: identity, segmentation, demo size and logging."""
+    parser.add_argument("--no-probabilistic", action="store_true",
+                        help="identity from shared keys only (skip the splink matcher), e.g. to measure what it adds")
+    parser.add_argument("--match-threshold", type=float, default=None, metavar="P",
+                        help="keep probabilistic links with match probability >= P (default 0.98)")
+    parser.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
+    parser.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
+    parser.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``loyalist`` command."""
     parser = argparse.ArgumentParser(prog="loyalist", description=__doc__)
@@ -309,18 +374,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="materialise every asset and print a summary")
     run.add_argument("--as-of", type=_iso_date, default=None, help="cut-off YYYY-MM-DD: every mart, model and score uses only events before it (default: all data)")
-    run.add_argument("--no-probabilistic", action="store_true",
-                     help="identity from shared keys only (skip the splink matcher), e.g. to measure what it adds")
-    run.add_argument("--match-threshold", type=float, default=None, metavar="P",
-                     help="keep probabilistic links with match probability >= P (default 0.98)")
-    run.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
-    run.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
-    run.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")
+    _add_run_options(run)
     run.add_argument("--only", default=None, metavar="STAGE[,STAGE...]",
                      help="run these stages only: raw_data, input_models, identity_match_links, warehouse_models, "
                      "identity_quality, segmentation, serving_models (e.g. the identity stages of a CRM file)")
-    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(func=cmd_run)
+
+    backtest = sub.add_parser(
+        "backtest", help="run the pipeline as of T and score it against what happened in [T, T + H)",
+        description="Run the whole pipeline cut at --as-of T, then compare its purchase propensity and "
+        "recommendations with what customers bought in [T, T + H days), beside the baselines (recency, "
+        "frequency, BG/NBD; popularity, personal repeat). Writes ml.backtest_results and a report.")
+    backtest.add_argument("--as-of", type=_iso_date, required=True, help="cut-off YYYY-MM-DD")
+    backtest.add_argument("--horizon-days", type=int, default=14, help="days after the cut-off to score against (default 14)")
+    _add_run_options(backtest)
+    backtest.set_defaults(func=cmd_backtest)
 
     parse = sub.add_parser("parse", help="parse the dbt project (writes the manifest Dagster loads)")
     parse.set_defaults(func=cmd_parse)

@@ -7,16 +7,19 @@ from orchestration.assets.checks import load_batches_reconcile
 from orchestration.assets.identity import identity_match_links, identity_quality, identity_quality_targets
 from orchestration.assets.raw import raw_data
 from orchestration.assets.lifecycle import lifecycle_plots
+from orchestration.assets.backtest import backtest_beats_baselines, backtest_results
 from orchestration.assets.rules import basket_rules, product_suggestions, sequence_rules
+from orchestration.assets.scores import customer_offers, customer_recommendations, customer_scores, score_checks
 from orchestration.assets.segmentation import promo_sensitivity, segmentation
-from orchestration.jobs import loyalist_job
+from orchestration.jobs import backtest_job, loyalist_job
 from orchestration.resources import build_resources
 
 defs = Definitions(
     assets=[raw_data, input_models, identity_match_links, warehouse_models, identity_quality, segmentation, promo_sensitivity,
-            lifecycle_plots, basket_rules, sequence_rules, product_suggestions, serving_models],
-    asset_checks=[load_batches_reconcile, identity_quality_targets],
-    jobs=[loyalist_job],
+            lifecycle_plots, basket_rules, sequence_rules, product_suggestions, customer_scores, customer_recommendations,
+            customer_offers, backtest_results, serving_models],
+    asset_checks=[load_batches_reconcile, identity_quality_targets, *score_checks, backtest_beats_baselines],
+    jobs=[loyalist_job, backtest_job],
     resources=build_resources(),
     # one writer per DuckDB file: materialisations started from the UI run in-process too
     executor=in_process_executor,

@@ -151,3 +151,31 @@ def segmentation_quality(instance: DagsterInstance, run_id: str | None = None) -
     metadata = event.asset_materialization.metadata
     names = ("k", "silhouette", "davies_bouldin", "calinski_harabasz")
     return {name: metadata[name].value for name in names if name in metadata}
+
+
+def scores_summary(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Next-best-offer lines: bands, and each model beside its best baseline on the held-out window."""
+    from orchestration.project import source_relation
+    from orchestration.warehouse import table_exists
+
+    scores, evaluation = source_relation("ml", "customer_scores"), source_relation("ml", "score_evaluation")
+    ranking, offers = source_relation("ml", "recommendation_evaluation"), source_relation("ml", "customer_offers")
+    if not all(table_exists(con, t) for t in (scores, evaluation, ranking, offers)):
+        return None
+    bands = con.sql(f"select band, count(*) as n from {scores} group by band order by min(purchase_probability)").fetchall()
+    lines = ["", "Next best offer (held-out window before as_of: model vs best baseline)",
+             "  bands: " + ", ".join(f"{band} {n:,}" for band, n in bands)]
+    held = con.sql(f"select task, model, roc_auc, pr_auc from {evaluation}").df()
+    for task, part in held.groupby("task", sort=False):
+        model = part[part["model"] == "model"].iloc[0]
+        best = part[part["model"] != "model"].sort_values("roc_auc").iloc[-1]
+        lines.append(f"  {task}: ROC AUC {model['roc_auc']:.3f} (best baseline {best['model']} {best['roc_auc']:.3f}), "
+                     f"PR AUC {model['pr_auc']:.3f}")
+    hits = con.sql(f"select model, top_n, hit_rate from {ranking}").df()
+    model = hits[hits["model"] == "model"].iloc[0]
+    best = hits[hits["model"] != "model"].sort_values("hit_rate").iloc[-1]
+    lines.append(f"  recommendations: hit@{int(model['top_n'])} {model['hit_rate']:.3f} "
+                 f"(best baseline {best['model']} {best['hit_rate']:.3f})")
+    given, total = con.sql(f"select count(*) filter (where discount > 0), count(*) from {offers}").fetchall()[0]
+    lines.append(f"  offers: {given:,} of {total:,} recommended products with a discount")
+    return "\n".join(lines)

@@ -20,6 +20,8 @@ class RunCutoff(ConfigurableResource):
     """
 
     as_of: str = ""
+    # `loyalist backtest`: the days after as_of whose purchases the scores are compared with
+    backtest_horizon_days: int = 0
 
     def as_of_date(self) -> date | None:
         """The cut-off as a date, or None for an uncut run; a malformed value is refused here."""
@@ -33,7 +35,10 @@ class RunCutoff(ConfigurableResource):
     def dbt_vars(self) -> dict:
         """The dbt vars that carry the cut-off into every dbt model."""
         cutoff = self.as_of_date()
-        return {"as_of": cutoff.isoformat()} if cutoff else {}
+        found = {"as_of": cutoff.isoformat()} if cutoff else {}
+        if cutoff and self.backtest_horizon_days > 0:
+            found["backtest_horizon_days"] = self.backtest_horizon_days
+        return found
 
 
 def build_resources() -> dict:

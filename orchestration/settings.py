@@ -15,6 +15,7 @@ __all__ = [
     "warehouse_path",
     "demo_dir",
     "plots_dir",
+    "reports_dir",
     "dagster_home",
     "DEFAULT_DEMO_PEOPLE",
     "DEFAULT_DEMO_SEED",
@@ -44,6 +45,11 @@ def demo_dir(warehouse: Path | None = None) -> Path:
 def plots_dir(warehouse: Path | None = None) -> Path:
     """Return the folder of the PNG plots the assets draw, beside the warehouse file."""
     return (warehouse or warehouse_path()).parent / "plots"
+
+
+def reports_dir(warehouse: Path | None = None) -> Path:
+    """Return the folder of the reports (backtests), beside the warehouse file."""
+    return (warehouse or warehouse_path()).parent / "reports"
 
 
 def dagster_home() -> Path:

@@ -27,3 +27,18 @@
         1 = 1
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    A condition keeping what happened in the backtest window [as_of, as_of + var('backtest_horizon_days'))
+    (always false when the run is not cut or the window is empty: only a backtest looks past as_of).
+#}
+{% macro in_backtest_window(column) -%}
+    {%- set cutoff = as_of_date() -%}
+    {%- set horizon = var('backtest_horizon_days', 0) | int -%}
+    {%- if cutoff and horizon > 0 -%}
+        {%- set start = "cast('" ~ cutoff ~ "' as timestamp)" -%}
+        {{ column }} >= {{ start }} and {{ column }} < {{ dbt.dateadd('day', horizon, start) }}
+    {%- else -%}
+        1 = 0
+    {%- endif -%}
+{%- endmacro %}
