@@ -174,5 +174,8 @@ def backtest_beats_baselines(context: AssetCheckExecutionContext, warehouse: War
         verdicts.append({"task": task, "metric": metric, "model": part["model"], "best_baseline": best,
                          "baseline_value": part[best], "passed": bool(part["model"] >= part[best])})
     table = pd.DataFrame(verdicts)
+    below = table[~table["passed"]]
     return AssetCheckResult(passed=bool(table["passed"].all()), severity=AssetCheckSeverity.ERROR,
+                            description="; ".join(f"{r.task} {r.metric}: model {r.model:.4f} below {r.best_baseline} {r.baseline_value:.4f}"
+                                                  for r in below.itertuples()) or None,
                             metadata={"verdicts": MetadataValue.md(table.to_markdown(index=False, floatfmt=".4f"))})
