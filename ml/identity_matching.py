@@ -79,10 +79,15 @@ LINK_COLUMNS = ("record_id_l", "record_id_r", "match_probability", "match_weight
 
 _ID = "record_id"
 #: Text columns the model knows how to compare.
-_TEXT_COLUMNS = ("first_name", "surname", "city", "postcode", "email", "phone", "gender")
+_TEXT_COLUMNS = ("first_name", "surname", "city", "postcode", "email", "phone", "gender", "record_kind")
+#: More kinds of record than this and the kinds are not compared (a level per kind).
+_MAX_RECORD_KINDS = 6
 _RECORDS_TABLE = "records"
 #: Pseudo-column in the usable-column set: some record has a birth year but no date of birth.
 _YEAR_WITHOUT_DOB = "birth_year_without_dob"
+#: Width in days of the windows ``opened_window`` / ``opened_window_shifted`` cut the record
+#: creation dates into (the second is shifted by half a width), for blocking on the date.
+_OPENED_WINDOW_DAYS = 60
 #: lambda when it cannot be estimated: input too small, or no deterministic rule applies
 #: (splink's own default).
 _PRIOR_MATCH_PROBABILITY = 1e-4
@@ -120,6 +125,11 @@ class MatchingSettings:
         "l.dob = r.dob and left(l.surname, 1) = left(r.surname, 1)",
         "l.dob = r.dob and l.city = r.city",
         "l.postcode = r.postcode and l.surname = r.surname",
+        # the same full name on records opened within weeks of each other (an account and a card
+        # a new customer signs up for), when nothing else is stated: half-overlapping windows
+        "l.first_name = r.first_name and l.surname = r.surname and l.opened_window = r.opened_window",
+        "l.first_name = r.first_name and l.surname = r.surname"
+        " and l.opened_window_shifted = r.opened_window_shifted",
         # same mailbox name at another (or misspelt) domain
         "split_part(l.email, '@', 1) = split_part(r.email, '@', 1)",
     )
@@ -186,7 +196,7 @@ def probabilistic_links(
     train = len(records) >= settings.min_records_to_train
     with _quiet_splink(), contextlib.closing(duckdb.connect()) as con:
         columns = _load_records(con, records)
-        comparisons = _comparisons(columns, train)
+        comparisons = _comparisons(columns, train, _record_kinds(con, columns))
         blocking_rules = _usable_rules(settings.blocking_rules, columns)
         if not comparisons or not blocking_rules:
             return no_links
@@ -270,6 +280,16 @@ def _typed_columns(present: set[str]) -> dict[str, str]:
     typed |= {c: f"CAST({c} AS VARCHAR)" for c in _TEXT_COLUMNS if c in present}
     if "dob" in present:
         typed["dob"] = "TRY_CAST(dob AS DATE)"
+    if "opened_at" in present:
+        # the day the record was opened, and two overlapping windows of it to block on: two dates
+        # at most half a window apart share at least one window
+        opened = "TRY_CAST(opened_at AS DATE)"
+        day = f"date_diff('day', DATE '1970-01-01', {opened})"
+        typed["opened_at"] = opened
+        typed["opened_window"] = f"CAST(floor({day} / {_OPENED_WINDOW_DAYS}) AS INTEGER)"
+        typed["opened_window_shifted"] = (
+            f"CAST(floor(({day} + {_OPENED_WINDOW_DAYS // 2}) / {_OPENED_WINDOW_DAYS}) AS INTEGER)"
+        )
     years = [
         sql
         for column, sql in (
@@ -352,6 +372,39 @@ def _email_levels(tf: bool) -> list[ComparisonLevelCreator]:
     ]
 
 
+def _opened_levels() -> list[ComparisonLevelCreator]:
+    """Days between the dates the two records were opened (an account created, a card issued).
+
+    Evidence only as far as training finds it: EM learns how often one person's records are
+    opened close together, random pairs how often anyone's are. Where opening dates say nothing
+    about the person, m and u come out alike and the levels weigh nothing.
+    """
+    days = "abs(date_diff('day', opened_at_l, opened_at_r))"
+    return [
+        cll.NullLevel("opened_at"),
+        _prior(cll.CustomLevel(f"{days} <= 30", "opened within 30 days"), 0.3, 0.02),
+        _prior(cll.CustomLevel(f"{days} <= 90", "opened within 90 days"), 0.2, 0.04),
+        _prior(cll.CustomLevel(f"{days} <= 365", "opened within a year"), 0.2, 0.2),
+        _prior(cll.ElseLevel(), 0.3, 0.74),
+    ]
+
+
+def _gender_levels(has_first_name: bool) -> list[ComparisonLevelCreator]:
+    """Gender, counted only when a first name is missing.
+
+    A first name already tells the gender (in the demo's names as in most real ones), so with
+    both first names known a gender agreement would count the name's evidence a second time
+    and push pairs of namesakes over the threshold.
+    """
+    levels = _exact_levels("gender", False, 0.98, 0.5)
+    if has_first_name:
+        unknown = "gender_l IS NULL OR gender_r IS NULL OR (first_name_l IS NOT NULL AND first_name_r IS NOT NULL)"
+        levels[0] = cll.CustomLevel(unknown, "gender unknown or told by the first names").configure(
+            is_null_level=True
+        )
+    return levels
+
+
 def _exact_levels(
     column: str, tf: bool, m: float, u: float, fuzzy: ComparisonLevelCreator | None = None
 ) -> list[ComparisonLevelCreator]:
@@ -362,7 +415,54 @@ def _exact_levels(
     return levels + [_prior(cll.ElseLevel(), 1 - m, 1 - u)]
 
 
-def _comparisons(columns: set[str], train: bool) -> list[CustomComparison]:
+def _record_kinds(con: duckdb.DuckDBPyConnection, columns: set[str]) -> list[str]:
+    """The distinct ``record_kind`` values, sorted; none when absent or too many to compare."""
+    if "record_kind" not in columns:
+        return []
+    kinds = sorted(
+        kind for (kind,) in con.sql(
+            f"SELECT DISTINCT record_kind FROM {_RECORDS_TABLE} WHERE record_kind IS NOT NULL"
+        ).fetchall()
+    )
+    return kinds if 2 <= len(kinds) <= _MAX_RECORD_KINDS else []
+
+
+def _kind_levels(kinds: list[str]) -> list[ComparisonLevelCreator]:
+    """One level per kind for two records of that kind, and one for records of different kinds.
+
+    How often one person holds two records of a kind differs by kind (two web accounts are
+    commoner than two loyalty cards), so the same name agreement means more for some pairs than
+    others; EM learns the m of each level, random pairs its u.
+    """
+    levels: list[ComparisonLevelCreator] = [cll.NullLevel("record_kind")]
+    for kind in kinds:
+        literal = kind.replace("'", "''")
+        both = f"record_kind_l = '{literal}' AND record_kind_r = '{literal}'"
+        levels.append(_prior(cll.CustomLevel(both, f"both {kind}"), 0.1, 1 / len(kinds) ** 2))
+    return levels + [_prior(cll.ElseLevel(), 0.7, 1 - 1 / len(kinds))]
+
+
+def _kind_opened_levels(kinds: list[str]) -> list[ComparisonLevelCreator]:
+    """Record kinds and opening dates together: the dates mean different things by pair kind."""
+    days = "abs(date_diff('day', opened_at_l, opened_at_r))"
+    levels: list[ComparisonLevelCreator] = [cll.NullLevel("record_kind")]
+    same = "record_kind_l = record_kind_r"
+    levels.append(_prior(cll.CustomLevel(f"{same} AND {days} <= 30", "same kind, opened within 30 days"), 0.01, 0.01))
+    for kind in kinds:
+        literal = kind.replace("'", "''")
+        both = f"record_kind_l = '{literal}' AND record_kind_r = '{literal}'"
+        levels.append(_prior(cll.CustomLevel(both, f"both {kind}"), 0.1, 1 / len(kinds) ** 2))
+    levels.append(_prior(cll.CustomLevel("opened_at_l IS NULL OR opened_at_r IS NULL", "other kind, opening unknown"), 0.1, 0.1))
+    levels.append(_prior(cll.CustomLevel(f"{days} <= 30", "other kind, opened within 30 days"), 0.3, 0.01))
+    levels.append(_prior(cll.CustomLevel(f"{days} <= 60", "other kind, opened within 60 days"), 0.2, 0.01))
+    levels.append(_prior(cll.CustomLevel(f"{days} <= 90", "other kind, opened within 90 days"), 0.1, 0.01))
+    levels.append(_prior(cll.CustomLevel(f"{days} <= 365", "other kind, opened within a year"), 0.1, 0.1))
+    return levels + [_prior(cll.ElseLevel(), 0.1, 0.4)]
+
+
+def _comparisons(
+    columns: set[str], train: bool, kinds: list[str] | None = None
+) -> list[CustomComparison]:
     """One comparison per usable field.
 
     Term-frequency adjustments need trained u values and enough records to count value
@@ -386,7 +486,14 @@ def _comparisons(columns: set[str], train: bool) -> list[CustomComparison]:
         phone_typo = cll.LevenshteinLevel("phone", 1)
         levels["phone"] = _exact_levels("phone", False, 0.85, 1e-4, phone_typo)
     if "gender" in columns:
-        levels["gender"] = _exact_levels("gender", False, 0.98, 0.5)
+        levels["gender"] = _gender_levels("first_name" in columns)
+    if kinds and "opened_at" in columns:
+        levels["kind_opened"] = _kind_opened_levels(kinds)
+    else:
+        if "opened_at" in columns:
+            levels["opened"] = _opened_levels()
+        if kinds:
+            levels["record_kind"] = _kind_levels(kinds)
     return [CustomComparison(lv, output_column_name=name) for name, lv in levels.items()]
 
 
