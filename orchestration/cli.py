@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-probabilistic", action="store_true",
                      help="identity from shared keys only (skip the splink matcher), e.g. to measure what it adds")
     run.add_argument("--match-threshold", type=float, default=None, metavar="P",
-                     help="keep probabilistic links with match probability >= P (default 0.98)")
+                     help="keep probabilistic links with match probability >= P (default 0.92)")
     run.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
     run.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
     run.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")
