@@ -23,7 +23,12 @@ Compared fields (only those present and not entirely NULL): first name and surna
 swapped with the other name field, Levenshtein <= 1, Jaro-Winkler >= 0.9 / >= 0.7),
 date of birth (exact, one typo, within a year) falling back to the birth year when a date is
 unknown, city (exact, Jaro-Winkler >= 0.88), postcode, e-mail (exact, same user name, one typo
-in the user name), phone (exact, one typo) and gender.
+in the user name), phone (exact, one typo), gender (only when a first name is missing: a first
+name already tells it), and the record kinds (``record_kind``) with the days between the
+records' openings (``opened_at``: an account created, a card issued) as one comparison, since
+the dates mean different things by pair kind. Two records of a kind whose e-mails are all
+distinct (a shop's logins) with different user names count as e-mail unknown: one person's two
+accounts must differ there too.
 
 Training (unsupervised, on every run, seeded)
 ---------------------------------------------
@@ -46,8 +51,8 @@ Scoring
 Only candidate pairs that satisfy at least one *blocking rule* (e.g. same first name, surname and
 birth year) are scored, which keeps a million records to a few million pairs instead of
 5 * 10**11. Pairs with ``match_probability >= match_threshold`` are returned as links; the
-threshold is a posterior probability under the trained model, so the default 0.95 accepts a
-pair when the evidence makes it at least 19:1 that the two records are the same person.
+threshold is a posterior probability under the trained model, so the default 0.92 accepts a
+pair when the evidence makes it at least 11.5:1 that the two records are the same person.
 
 DuckDB runs in memory inside the call: the function is pure, a DataFrame in and a DataFrame out.
 """
@@ -174,9 +179,10 @@ def probabilistic_links(
     ----------
     records : pandas.DataFrame
         ``record_id`` (unique, str) and any of ``first_name``, ``surname``, ``dob`` (date),
-        ``birth_year`` (int), ``city``, ``postcode``, ``email``, ``phone``, ``gender``, already
-        normalised (lower-case, trimmed, diacritics folded; NULL when unknown). Other columns
-        are ignored.
+        ``birth_year`` (int), ``city``, ``postcode``, ``email``, ``phone``, ``gender``,
+        ``record_kind`` (str, e.g. ``web_account``; compared when 2 to 6 kinds occur) and
+        ``opened_at`` (date or timestamp the record was opened), already normalised (lower-case,
+        trimmed, diacritics folded; NULL when unknown). Other columns are ignored.
     settings : MatchingSettings
         Threshold, blocking and training rules, sample sizes and seed.
 
