@@ -477,7 +477,9 @@ def _kind_opened_levels(kinds: tuple[str, ...], opened: bool) -> list[Comparison
         ):
             level = cll.CustomLevel(f"{days} <= {within}", f"{other}opened within {label}")
             levels.append(_prior(level, m, u))
-    return levels + [_prior(cll.ElseLevel(), 0.1, 0.4)]
+        return levels + [_prior(cll.ElseLevel(), 0.1, 0.4)]
+    # kinds only: the else level is any pair of different kinds
+    return levels + [_prior(cll.ElseLevel(), 0.7, 1 - 1 / len(kinds))]
 
 
 def _comparisons(
