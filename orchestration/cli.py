@@ -333,7 +333,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-probabilistic", action="store_true",
                         help="identity from shared keys only (skip the splink matcher), e.g. to measure what it adds")
     parser.add_argument("--match-threshold", type=float, default=None, metavar="P",
-                        help="keep probabilistic links with match probability >= P (default 0.98)")
+                        help="keep probabilistic links with match probability >= P (default 0.92)")
     parser.add_argument("--k", type=int, default=None, help="fixed number of segments (default: chosen by the indices)")
     parser.add_argument("--people", type=int, default=settings.DEFAULT_DEMO_PEOPLE, help="demo size if the warehouse has no data")
     parser.add_argument("--seed", type=int, default=settings.DEFAULT_DEMO_SEED, help="demo seed if the warehouse has no data")

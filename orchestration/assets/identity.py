@@ -44,6 +44,7 @@ _MATCH_QUERY = """
 select
     person.record_node_id as record_id,
     person.first_name, person.surname, person.dob, person.birth_year, person.gender, person.city, person.postcode,
+    person.opened_at, person.record_type as record_kind,
     case when email_screen.is_suppressed then null else person.email end as email,
     case when phone_screen.is_suppressed then null else person.phone end as phone
 from {person} as person

@@ -106,3 +106,20 @@ def test_identity_quality_is_measured_against_the_truth(con, pipeline_run):
     assert len(checks) == 1
     passed = quality["precision"] >= QUALITY_TARGETS["precision"] and quality["recall"] >= QUALITY_TARGETS["recall"]
     assert checks[0].passed == passed
+
+
+def test_person_records_carry_when_each_record_was_opened(con):
+    # the matcher weighs the days between openings: an account's creation, a card's issue
+    opened = con.sql("""
+        select person.record_type, person.opened_at,
+            coalesce(accounts.created_at, cards.issued_at) as stated_at
+        from pii.int_identity_person_records as person
+        left join pii.stg_retail__web_accounts as accounts
+            on person.record_type = 'web_account' and accounts.account_id = person.record_key
+        left join pii.stg_retail__loyalty_cards as cards
+            on person.record_type = 'loyalty_card' and cards.card_number = person.record_key
+    """).df()
+    holders = opened[opened["record_type"].isin(["web_account", "loyalty_card"])]
+    assert set(holders["record_type"]) == {"web_account", "loyalty_card"}
+    assert holders["opened_at"].notna().all()
+    assert (holders["opened_at"] == holders["stated_at"]).all()

@@ -69,6 +69,89 @@ def test_swapped_first_name_and_surname_link() -> None:
     assert _pairs(probabilistic_links(records)) == {("1", "2")}
 
 
+def _probability(links: pd.DataFrame, left: str, right: str) -> float:
+    pair = links[(links["record_id_l"] == left) & (links["record_id_r"] == right)]
+    assert len(pair) == 1, f"{left}-{right} was not scored"
+    return float(pair["match_probability"].iloc[0])
+
+
+def _account_and_card(ids: tuple[str, str], first: str, surname: str, days_apart: int,
+                      **stated: object) -> list[dict]:
+    """A web account and a loyalty card stating the same name, opened ``days_apart`` apart."""
+    opened = dt.datetime(2024, 3, 1, 12)
+    return [
+        {"record_id": ids[0], "record_kind": "web_account", "first_name": first,
+         "surname": surname, "opened_at": opened, **stated},
+        {"record_id": ids[1], "record_kind": "loyalty_card", "first_name": first,
+         "surname": surname, "opened_at": opened + dt.timedelta(days=days_apart), **stated},
+    ]
+
+
+def test_namesakes_are_compared_when_opened_in_the_same_weeks() -> None:
+    # Nothing but the full name in common: a pair is a candidate only when opened close together.
+    records = _records(
+        *_account_and_card(("a1", "c1"), "anna", "nowak", 12),
+        *_account_and_card(("a2", "c2"), "ewa", "lis", 29),
+        *_account_and_card(("a3", "c3"), "jan", "mazur", 400),
+    )
+    assert _pairs(probabilistic_links(records, SCORE_EVERY_PAIR)) == {("a1", "c1"), ("a2", "c2")}
+    # without opening dates there is no such candidate
+    no_dates = records.drop(columns=["opened_at"])
+    assert probabilistic_links(no_dates, SCORE_EVERY_PAIR).empty
+
+
+def test_an_account_and_a_card_opened_together_weigh_more_than_far_apart() -> None:
+    # Same name and city (a candidate either way); only the days between openings differ.
+    records = _records(
+        *_account_and_card(("a1", "c1"), "anna", "nowak", 10, city="radom"),
+        *_account_and_card(("a2", "c2"), "ewa", "lis", 700, city="radom"),
+    )
+    scored = probabilistic_links(records, SCORE_EVERY_PAIR)
+    together, apart = _probability(scored, "a1", "c1"), _probability(scored, "a2", "c2")
+    assert together > apart
+    # two records of one kind opened together are not the same evidence
+    same_kind = records.copy()
+    same_kind.loc[same_kind["record_id"] == "c1", "record_kind"] = "web_account"
+    scored_same_kind = probabilistic_links(same_kind, SCORE_EVERY_PAIR)
+    assert _probability(scored_same_kind, "a1", "c1") < together
+
+
+def test_gender_counts_only_when_a_first_name_is_missing() -> None:
+    def scored(first_b: str | None, gender: str | None) -> float:
+        records = _records(
+            {"record_id": "a", "first_name": "anna", "surname": "nowak", "gender": gender,
+             "dob": dt.date(1984, 2, 3)},
+            {"record_id": "b", "first_name": first_b, "surname": "nowak", "gender": gender,
+             "dob": dt.date(1984, 2, 3)},
+        )
+        return _probability(probabilistic_links(records, SCORE_EVERY_PAIR), "a", "b")
+
+    # both first names known: they tell the gender, which then adds nothing
+    assert scored("anna", "F") == scored("anna", None)
+    # a first name missing: the stated gender is evidence
+    assert scored(None, "F") > scored(None, None)
+
+
+def test_different_emails_are_no_evidence_within_a_kind_whose_emails_are_unique() -> None:
+    def pair(ids: tuple[str, str], kind: str, surname: str, emails: tuple) -> list[dict]:
+        return [{"record_id": rid, "record_kind": kind, "first_name": "anna", "surname": surname,
+                 "birth_year": 1984, "city": "radom", "email": email}
+                for rid, email in zip(ids, emails)]
+
+    records = _records(
+        # web accounts: every e-mail its own (logins), so two differing e-mails are expected
+        *pair(("w1", "w2"), "web_account", "nowak", ("anna.n@x.pl", "a.nowak7@y.pl")),
+        *pair(("w3", "w4"), "web_account", "lis", (None, None)),
+        # loyalty cards: two cards share an e-mail, so e-mails are not unique to a card
+        *pair(("k1", "k2"), "loyalty_card", "mazur", ("anna.m@x.pl", "a.mazur3@y.pl")),
+        *pair(("k3", "k4"), "loyalty_card", "kot", (None, None)),
+        *pair(("k5", "k6"), "loyalty_card", "wrona", ("ania@z.pl", "ania@z.pl")),
+    )
+    scored = probabilistic_links(records, SCORE_EVERY_PAIR)
+    assert _probability(scored, "w1", "w2") == pytest.approx(_probability(scored, "w3", "w4"))
+    assert _probability(scored, "k1", "k2") < _probability(scored, "k3", "k4")
+
+
 @pytest.mark.parametrize("n_records", [0, 1])
 def test_fewer_than_two_records_give_no_links(n_records: int) -> None:
     records = pd.DataFrame({"record_id": ["a"][:n_records], "first_name": ["ann"][:n_records]})

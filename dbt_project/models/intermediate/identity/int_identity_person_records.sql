@@ -1,6 +1,7 @@
 {#
     The person behind each holder record (web account, loyalty card, CRM customer record), as stated
-    on it: folded names, birth year or date, gender, city, postcode and contacts. The input of the
+    on it: folded names, birth year or date, gender, city, postcode and contacts, and when the record was
+    opened (account created, card issued; unknown for CRM records). The input of the
     probabilistic matcher (Python asset identity_match_links) and of the conflicting-holders guard.
     Restricted schema pii. Records created before as_of only (CRM records always: reference data).
 #}
@@ -40,7 +41,8 @@ unioned as (
         {{ fold_name('city') }} as city,
         {{ as_text('null') }} as postcode,
         email,
-        phone
+        phone,
+        created_at as opened_at
     from web_accounts
     union all
     select
@@ -56,7 +58,8 @@ unioned as (
         {{ fold_name('coalesce(loyalty_cards.city, stores.city)') }},
         {{ as_text('null') }},
         loyalty_cards.email,
-        loyalty_cards.phone
+        loyalty_cards.phone,
+        loyalty_cards.issued_at
     from loyalty_cards
     left join stores on stores.store_id = loyalty_cards.store_id
     union all
@@ -72,7 +75,8 @@ unioned as (
         city,
         postcode,
         email,
-        phone
+        phone,
+        cast(null as timestamp)
     from customer_records
 ),
 
