@@ -56,8 +56,12 @@ def discount_grid(low: float, high: float, step: float) -> np.ndarray:
     return np.round(low + step * np.arange(count), 9)
 
 
+_PERCENT = {k: f"{k}%" for k in range(0, 101)}
+
+
 def _pct(values: pd.Series) -> pd.Series:
-    return (values * 100).round().astype(int).astype(str) + "%"
+    """Whole percentages as text; a lookup, since millions of rows share a hundred values."""
+    return (values.clip(0, 1) * 100).round().astype(int).map(_PERCENT)
 
 
 def personal_offers(recommended: pd.DataFrame, customers: pd.DataFrame, products: pd.DataFrame, policy: OfferPolicy) -> pd.DataFrame:

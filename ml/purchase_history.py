@@ -39,6 +39,9 @@ def stage_history(con: duckdb.DuckDBPyConnection, order_lines: str) -> None:
     its invoices, lines, revenue and the gap in days since the previous purchase day;
     ``h_returns``: returned product lines (ckey, pkey, day).
     """
+    # tables derived from an earlier staging on this connection are stale now
+    con.execute("drop table if exists h_product_days")
+    con.execute("drop table if exists h_stats_cutoffs")
     con.execute(f"""
         create or replace temp table h_purchase_source as
         select customer_id, product_id, cast(event_at as date) as day, order_id,
@@ -62,6 +65,8 @@ def stage_history(con: duckdb.DuckDBPyConnection, order_lines: str) -> None:
         from h_purchase_source as s
         join h_customers as c using (customer_id)
         join h_products as p using (product_id)
+        -- in customer order: a query for a range of customers then reads only their row groups
+        order by c.ckey, s.day
     """)
     con.execute("drop table h_purchase_source")
     con.execute("""

@@ -98,6 +98,7 @@ def _line_rows(con, starts: list[date], window_days: int, share: float, settings
         left join customer_returned as cr using (cutoff, ckey)
         left join product_past as pp using (cutoff, pkey)
         left join product_returned as pr using (cutoff, pkey)
+        order by b.cutoff, b.ckey, b.pkey, b.day  -- a fixed row order: the same data trains the same model
     """).df()
     return frame
 

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from orchestration import settings
 
-__all__ = ["run_benchmark", "measure", "identity_stage_seconds", "segmentation_stage_seconds", "rules_stage_seconds"]
+__all__ = ["run_benchmark", "measure", "identity_stage_seconds", "segmentation_stage_seconds", "rules_stage_seconds",
+           "offer_stage_seconds"]
 
 # (label, Dagster step or None, arguments after `python`)
 STAGES = [
@@ -40,6 +41,10 @@ STAGES = [
     ("basket rules", "basket_rules", ["-m", "orchestration.cli", "run", "--only", "basket_rules"]),
     ("sequence rules", "sequence_rules", ["-m", "orchestration.cli", "run", "--only", "sequence_rules"]),
     ("product suggestions", "product_suggestions", ["-m", "orchestration.cli", "run", "--only", "product_suggestions"]),
+    ("scores (purchase, churn, returns)", "customer_scores", ["-m", "orchestration.cli", "run", "--only", "customer_scores"]),
+    ("recommendations", "customer_recommendations",
+     ["-m", "orchestration.cli", "run", "--only", "customer_recommendations"]),
+    ("offers", "customer_offers", ["-m", "orchestration.cli", "run", "--only", "customer_offers"]),
     ("dbt: serving", "serving_models", ["-m", "orchestration.cli", "run", "--only", "serving_models"]),
 ]
 _SIZED = {"generate demo files", "load raw tables"}
@@ -102,6 +107,16 @@ def rules_stage_seconds(root: Path) -> dict[str, float]:
     return {"dbt": dbt_seconds, **steps, "total": dbt_seconds + sum(steps.values())}
 
 
+def offer_stage_seconds(root: Path) -> dict[str, float]:
+    """Seconds of the next best offer: training and scoring everyone (propensity, churn, returns),
+    the recommendations (training, candidates, ranking) and the offers: the three Python steps."""
+    steps = {
+        step: _step_seconds(root / f"stage-{_STAGE_INDEX[step]}.log", step) or 0.0
+        for step in ("customer_scores", "customer_recommendations", "customer_offers")
+    }
+    return {**steps, "total": sum(steps.values())}
+
+
 def measure(argv: list[str], env: dict[str, str], log_path: Path) -> tuple[float, float, int]:
     """Run ``python argv`` to completion: (wall seconds, peak RSS in GiB, exit code)."""
     started = time.perf_counter()
@@ -159,6 +174,11 @@ def run_benchmark(people: int, seed: int, workdir: str | None = None) -> int:
         f"basket + sequence rules: {rules['total']:.1f} s = dbt basket_lines {rules['dbt']:.1f} s + basket rules "
         f"{rules['basket_rules']:.1f} s + sequence rules {rules['sequence_rules']:.1f} s + product suggestions "
         f"{rules['product_suggestions']:.1f} s"
+    )
+    offers = offer_stage_seconds(root)
+    print(
+        f"next best offer (train + score everyone): {offers['total']:.1f} s = scores {offers['customer_scores']:.1f} s "
+        f"+ recommendations {offers['customer_recommendations']:.1f} s + offers {offers['customer_offers']:.1f} s"
     )
     manifest = json.loads((demo_files / "manifest.json").read_text())
     rows = manifest["rows"]["raw"]

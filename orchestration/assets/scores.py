@@ -18,7 +18,7 @@ from ml.propensity import (
     PROPENSITY_BASELINES, NotEnoughHistory, PropensitySettings, assign_bands, features_for_scoring, fit_propensity,
 )
 from ml.purchase_history import stage_history
-from ml.recommendations import RECOMMENDATION_BASELINES, RecommendationSettings, describe_reason, fit_recommender, recommend
+from ml.recommendations import RECOMMENDATION_BASELINES, RecommendationSettings, describe_reasons, fit_recommender, recommend
 from ml.return_propensity import ReturnSettings, customer_return_probability, fit_return_model
 from orchestration.assets.dbt import warehouse_models
 from orchestration.project import model_relation, source_relation
@@ -60,8 +60,8 @@ class RecommendationsConfig(Config):
     top_n: int = 2
     horizon_days: int = 14
     training_cutoffs: int = 30
-    max_repeat_candidates: int = 20
-    popular_candidates: int = 10
+    max_repeat_candidates: int = 15
+    popular_candidates: int = 5
     rule_candidates: int = 5
     exclude_returned_days: int = 90
 
@@ -200,8 +200,7 @@ def customer_recommendations(context: AssetExecutionContext, config: Recommendat
         products = con.execute("select pkey, product_id from h_products").df()
         ranked = ranked.merge(_customer_ids(con), on="ckey").merge(products, on="pkey")
         evaluation = _ranking_rows(holdout, config.top_n, as_of, recommender.holdout_cutoff)
-        ranked["reason"] = [describe_reason(*values) for values in
-                            ranked[["bought_orders", "days_since", "rule_lift", "buyers_30"]].itertuples(index=False)]
+        ranked["reason"] = describe_reasons(ranked)
         ranked["as_of"] = as_of
         table = ranked.rename(columns={"rank": "recommendation_rank"})[
             ["customer_id", "recommendation_rank", "product_id", "score", "reason", "as_of"]].sort_values(

@@ -76,3 +76,13 @@ def test_the_ranker_learns_a_planted_repeat_rhythm():
     assert set(ranked.groupby("ckey")["rank"].apply(list).map(tuple)) == {(1, 2)}
     # the held-out window's lists exist for the model and both baselines
     assert {"model", "popularity", "repeat", "bought"} <= set(holdout)
+
+
+def test_reasons_name_the_strongest_signal():
+    from ml.recommendations import describe_reasons
+
+    ranked = pd.DataFrame({"bought_orders": [1, 3, 0, 0], "days_since": [5, 58, 9999, 9999],
+                           "rule_lift": [0.0, 2.0, 4.23, 0.0], "buyers_30": [1, 2, 3, 812]})
+    assert describe_reasons(ranked).tolist() == [
+        "bought it once, last 5 days ago", "bought it 3 times, last 58 days ago",
+        "often bought with what they bought recently (lift 4.2)", "popular now (812 buyers in the last 30 days)"]

@@ -5,6 +5,8 @@ from dagster import AssetKey
 from orchestration import report
 from orchestration.identity_quality import demo_truth_scores
 
+WARNING_CHECKS = {"identity_quality_targets", "purchase_model_beats_baselines", "recommendations_beat_baselines"}
+
 
 def test_run_succeeds(pipeline_run):
     result = pipeline_run["result"]
@@ -71,10 +73,11 @@ def test_segmentation_metadata_reports_the_three_indices(pipeline_run):
 def test_dbt_tests_ran_as_asset_checks_and_passed(pipeline_run):
     checks = pipeline_run["result"].get_asset_check_evaluations()
     assert len(checks) >= 20
-    # identity_quality_targets holds the issue's targets for the 20,000-person demo; on this small
-    # one it may warn (test_identity_guards checks that it reports what the figures say)
+    # identity_quality_targets holds the issue's targets for the 20,000-person demo, and the models'
+    # held-out comparisons rest on a few hundred buyers here: on this small demo they may warn
+    # (test_identity_guards and test_scores_pipeline check what they report)
     failed = [(c.asset_key.to_user_string(), c.check_name) for c in checks
-              if not c.passed and c.check_name != "identity_quality_targets"]
+              if not c.passed and c.check_name not in WARNING_CHECKS]
     assert failed == []
     checked = {c.asset_key for c in checks}
     assert AssetKey(["marts", "customer_rfm"]) in checked
@@ -84,10 +87,15 @@ def test_step_durations_cover_every_stage(pipeline_run):
     durations = report.step_durations(pipeline_run["instance"], pipeline_run["result"].run_id)
     stages = {"raw_data", "input_models", "identity_match_links", "warehouse_models", "identity_quality",
               "segmentation", "customer_promo_segments", "lifecycle_plots", "serving_models",
-              "basket_rules", "sequence_rules", "product_suggestions"}
-    # the Python reconciliation check is a step of its own
+              "basket_rules", "sequence_rules", "product_suggestions",
+              "customer_scores", "customer_recommendations", "customer_offers"}
+    # each Python check is a step of its own
     assert set(durations) == stages | {"audit__load_reconciliation_load_batches_reconcile",
-                                       "identity_quality_identity_quality_targets"}
+                                       "identity_quality_identity_quality_targets",
+                                       "customer_scores_purchase_model_beats_baselines",
+                                       "customer_scores_scores_are_probabilities",
+                                       "customer_recommendations_recommendations_beat_baselines",
+                                       "customer_offers_offers_within_bounds"}
     assert all(seconds > 0 for seconds in durations.values())
 
 
