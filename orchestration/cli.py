@@ -232,6 +232,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _incomplete_window(as_of: date, horizon_days: int) -> str | None:
+    """Why [as_of, as_of + horizon) cannot be scored with the loaded data, checked before the
+    pipeline runs (None when it can, or when the warehouse has not been built yet: the backtest
+    asset checks again)."""
+    import duckdb
+
+    from orchestration.assets.backtest import window_problem
+    from orchestration.warehouse import WarehouseResource
+
+    try:
+        with WarehouseResource().connect(read_only=True) as con:
+            return window_problem(con, as_of, horizon_days)
+    except (FileNotFoundError, duckdb.CatalogException):
+        return None
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     """Run the pipeline as of T, compare its scores with what happened in [T, T + H) and print the report."""
     _prepare_environment()
@@ -242,6 +258,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.horizon_days < 1:
         print("backtest: --horizon-days must be at least 1", file=sys.stderr)
         return 2
+    incomplete = _incomplete_window(date.fromisoformat(args.as_of), args.horizon_days)
+    if incomplete:
+        print(f"backtest: {incomplete}", file=sys.stderr)
+        return 1
     run_config = _run_config(args)
     run_config["resources"]["cutoff"]["config"]["backtest_horizon_days"] = args.horizon_days
     # the propensity predicts the window the backtest scores; ten products per customer give hit@10

@@ -28,7 +28,7 @@ from orchestration.project import model_relation, source_relation
 from orchestration.resources import RunCutoff
 from orchestration.warehouse import WarehouseResource, transaction
 
-__all__ = ["backtest_results", "backtest_beats_baselines", "data_end", "RESULT_COLUMNS"]
+__all__ = ["backtest_results", "backtest_beats_baselines", "data_end", "window_problem", "RESULT_COLUMNS"]
 
 _OUTCOMES = get_asset_key_for_model([warehouse_models], "backtest_outcome_lines")
 RESULT_COLUMNS = ["as_of", "horizon_days", "task", "model", "metric", "value", "customers"]
@@ -44,6 +44,15 @@ def data_end(con):
             select max(cast(ordered_at as date)) from {model_relation('stg_transactions__lines')}
         )
     """).fetchall()[0][0]
+
+
+def window_problem(con, as_of, horizon: int) -> str | None:
+    """Why the backtest window [as_of, as_of + horizon) cannot be scored, or None when it can."""
+    last = data_end(con)
+    if last is None or last < as_of + timedelta(days=horizon - 1):
+        return (f"the loaded data ends {last}: the backtest window {as_of} .. {as_of + timedelta(days=horizon)} "
+                "is not complete; choose an earlier --as-of or a shorter --horizon-days")
+    return None
 
 
 def _propensity_rows(con, as_of, horizon: int, outcomes: pd.DataFrame) -> tuple[list[dict], pd.DataFrame]:
@@ -134,10 +143,9 @@ def backtest_results(context: AssetExecutionContext, warehouse: WarehouseResourc
     if as_of is None or horizon < 1:
         raise ValueError("a backtest needs a cut-off and a window: run `loyalist backtest --as-of T [--horizon-days H]`")
     with warehouse.connect() as con:
-        last = data_end(con)
-        if last is None or last < as_of + timedelta(days=horizon - 1):
-            raise ValueError(f"the loaded data ends {last}: the backtest window {as_of} .. {as_of + timedelta(days=horizon)} "
-                             "is not complete; choose an earlier --as-of or a shorter --horizon-days")
+        problem = window_problem(con, as_of, horizon)
+        if problem:
+            raise ValueError(problem)
         outcomes = con.sql(f"select customer_id, product_id from {model_relation('backtest_outcome_lines')}").df()
         stage_history(con, model_relation("fct_order_lines"))
         propensity, curve = _propensity_rows(con, as_of, horizon, outcomes)
