@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from ml.propensity import NotEnoughHistory
 from ml.purchase_history import history_span
 
 __all__ = ["RecommendationSettings", "Recommender", "fit_recommender", "recommend", "baseline_lists",
@@ -347,8 +348,6 @@ def fit_recommender(con, as_of: date, settings: RecommendationSettings, rules_re
     cutoffs = [as_of - newest_window * horizon - timedelta(days=settings.cutoff_step_days * k) for k in range(settings.training_cutoffs)]
     cutoffs = [c for c in cutoffs if earliest and c >= earliest]
     if not cutoffs:
-        from ml.propensity import NotEnoughHistory
-
         raise NotEnoughHistory(
             f"recommendations as of {as_of}: need {2 * settings.horizon_days + settings.min_history_days} days of "
             f"purchase history before as_of (it starts {first_day})"
@@ -358,8 +357,6 @@ def fit_recommender(con, as_of: date, settings: RecommendationSettings, rules_re
                        for i, c in enumerate(cutoffs)], ignore_index=True)
     train = _labelled(con, pairs, settings, rules_relation)
     if train["label"].nunique() < 2:
-        from ml.propensity import NotEnoughHistory
-
         raise NotEnoughHistory("no candidate product was ever bought in the training windows: nothing to learn")
     model = HistGradientBoostingClassifier(
         max_depth=4, learning_rate=settings.learning_rate, max_iter=settings.boosting_rounds, min_samples_leaf=200,

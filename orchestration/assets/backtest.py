@@ -86,15 +86,15 @@ def _ranking_rows(con, as_of, horizon: int, outcomes: pd.DataFrame) -> list[dict
         select customer_id, recommendation_rank as rank, product_id from {source_relation('ml', 'customer_recommendations')}
         where recommendation_rank <= {max(RANK_KS)}
     """).df()
-    got = model.groupby("customer_id")["rank"].max()
-    shortest = int(got.min()) if len(got) else 0
+    # the run's list length (a customer with fewer candidates has a shorter list, and still counts)
+    longest = int(model["rank"].max()) if len(model) else 0
     truth = bought.rename(columns={"customer_id": "customer", "product_id": "product"})[["customer", "product"]]
     rows = []
     for name in ("model", *RECOMMENDATION_BASELINES):
         ranked = model if name == "model" else lists[name].merge(ids, on="ckey").merge(products, on="pkey")
         ranked = ranked.rename(columns={"customer_id": "customer", "product_id": "product"})[["customer", "rank", "product"]]
-        # a list shorter than k (top_n < 10 in the run) is not scored at k
-        ks = [k for k in RANK_KS if name != "model" or k <= shortest]
+        # a run that asked for fewer than k products (top_n < 10) is not scored at k
+        ks = [k for k in RANK_KS if name != "model" or k <= longest]
         for metric, value in ranking_metrics(ranked, truth, ks=ks).items():
             if metric != "buyers":
                 rows.append({"task": "recommendations", "model": name, "metric": metric, "value": value,
