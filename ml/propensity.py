@@ -22,6 +22,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
 from ml.bgnbd import fit_bgnbd
+from ml.frames import as_dates
 from ml.purchase_history import FEATURE_COLUMNS, customer_features_at, history_span
 
 __all__ = [
@@ -117,7 +118,7 @@ def labels_at(con, frame: pd.DataFrame, horizon_days: int, inverted: bool = Fals
         from h_label_rows as r
     """).df()
     con.unregister("h_label_rows")
-    keyed = frame[["cutoff", "ckey"]].merge(bought.assign(cutoff=pd.to_datetime(bought["cutoff"]).dt.date), on=["cutoff", "ckey"], how="left")
+    keyed = frame[["cutoff", "ckey"]].merge(bought.assign(cutoff=as_dates(bought["cutoff"])), on=["cutoff", "ckey"], how="left")
     label = keyed["bought"].fillna(False).to_numpy(dtype=bool)
     return (~label if inverted else label).astype(np.int8)
 
@@ -201,9 +202,12 @@ def fit_propensity(con, as_of: date, settings: PropensitySettings) -> Propensity
     )
 
 
-def features_for_scoring(con, as_of: date, settings: PropensitySettings) -> pd.DataFrame:
-    """Every customer with a purchase before as_of, with the model's features."""
-    return add_bgnbd(customer_features_at(con, [as_of]), settings.horizon_days, settings.bgnbd_penalizer)
+def features_for_scoring(con, as_of: date, settings: PropensitySettings, current: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every customer with a purchase before as_of, with the model's features. ``current`` is
+    ``customer_features_at(con, [as_of])`` when the caller has it already (the purchase and churn
+    models share it; only BG/NBD's horizon differs)."""
+    current = customer_features_at(con, [as_of]) if current is None else current
+    return add_bgnbd(current, settings.horizon_days, settings.bgnbd_penalizer)
 
 
 def assign_bands(probability: np.ndarray, bands: dict[str, list[float]]) -> np.ndarray:

@@ -14,6 +14,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ml.frames import as_dates, fetch_frame
+
 __all__ = ["stage_history", "customer_features_at", "purchasers_between", "history_span", "FEATURE_COLUMNS", "LAG_WINDOWS"]
 
 #: Purchase-day counts in the last d days.
@@ -114,7 +116,7 @@ def customer_features_at(
         for lag in LAG_WINDOWS
     )
     sample = "" if sample_share >= 1 else f"and hash(d.ckey) % 1000000 < {int(sample_share * 1_000_000)}"
-    frame = con.execute(f"""
+    frame = fetch_frame(con, f"""
         with features as (
             select t.cutoff, d.ckey,
                    min(t.cutoff - d.day) as recency_days,
@@ -141,7 +143,7 @@ def customer_features_at(
         select features.*, coalesce(returned.return_lines, 0) as return_lines
         from features left join returned using (cutoff, ckey)
         order by features.cutoff, features.ckey
-    """).df()
+    """)
     repeat = frame["purchase_days"] > 1
     frame["mean_gap"] = np.where(repeat, (frame["tenure_days"] - frame["recency_days"]) / (frame["purchase_days"] - 1).clip(lower=1), np.nan)
     frame["gap_ratio"] = frame["recency_days"] / frame["mean_gap"]
@@ -149,7 +151,7 @@ def customer_features_at(
     frame["active_window_share"] = frame["active_windows"] / ((frame["tenure_days"] - 1) // 14 + 1)
     frame["avg_order_value"] = frame["revenue"] / frame["orders"]
     frame["return_share"] = frame["return_lines"] / (frame["lines"] + frame["return_lines"])
-    frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.date
+    frame["cutoff"] = as_dates(frame["cutoff"])
     return frame.drop(columns=["active_windows"])
 
 

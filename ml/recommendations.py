@@ -18,6 +18,7 @@ Baselines, computed the same way: popularity (the top products of the last 30 da
 and personal repeat (the customer's most bought products, ties broken by popularity).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,6 +27,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from ml.propensity import NotEnoughHistory
+from ml.frames import as_dates, fetch_frame
 from ml.purchase_history import history_span
 
 __all__ = ["RecommendationSettings", "Recommender", "fit_recommender", "recommend", "baseline_lists",
@@ -166,7 +168,7 @@ def _product_stats(con, settings: RecommendationSettings) -> None:
         select longrun.cutoff, longrun.pkey,
                coalesce(w.buyers_7, 0) as buyers_7, coalesce(w.buyers_14, 0) as buyers_14,
                coalesce(w.buyers_30, 0) as buyers_30, coalesce(w.buyers_90, 0) as buyers_90,
-               coalesce(longrun.buyers_all, 0) as buyers_all,
+               cast(coalesce(longrun.buyers_all, 0) as bigint) as buyers_all,
                longrun.repeaters / nullif(longrun.buyers_all, 0) as repeat_share,
                longrun.gap_days / nullif(longrun.repeaters, 0) as repeat_gap
         from longrun left join windows as w using (cutoff, pkey)
@@ -181,10 +183,13 @@ def _product_stats(con, settings: RecommendationSettings) -> None:
     """)
 
 
-def candidates_at(con, pairs: pd.DataFrame, settings: RecommendationSettings, rules_relation: str | None = None) -> pd.DataFrame:
+def candidates_at(con, pairs: pd.DataFrame, settings: RecommendationSettings, rules_relation: str | None = None,
+                  ordered: bool = True) -> pd.DataFrame:
     """Candidate products with their features for each (cutoff, ckey) of ``pairs``.
 
     Reads the temp tables of purchase_history.stage_history; only days before each cut-off count.
+    Rows come in (cutoff, ckey, pkey) order unless ``ordered`` is false (scoring, where the order
+    does not matter, saves a sort).
     """
     _targets(con, pairs)
     _rules_table(con, rules_relation)
@@ -192,19 +197,24 @@ def candidates_at(con, pairs: pd.DataFrame, settings: RecommendationSettings, ru
     # the customers' range: h_lines is in customer order, so only their part of it is read
     low, high = (int(pairs["ckey"].min()), int(pairs["ckey"].max())) if len(pairs) else (0, -1)
     in_range = f"l.ckey between {low} and {high}"
+    # per day first, then per product: plain sums instead of distinct counts over every line
     con.execute(f"""
         create or replace temp table h_cp as
-        select t.cutoff, l.ckey, l.pkey,
-               count(distinct l.order_id) as bought_orders,
-               count(distinct l.day) as bought_days,
-               min(t.cutoff - l.day) as days_since,
-               max(t.cutoff - l.day) as days_since_first,
-               sum(l.quantity) as quantity,
-               count(distinct l.day) filter (where t.cutoff - l.day <= 30) as bought_days_30,
-               count(distinct l.day) filter (where t.cutoff - l.day <= 90) as bought_days_90
-        from h_lines as l join h_targets as t on l.ckey = t.ckey and l.day < t.cutoff
-        where {in_range}
-        group by t.cutoff, l.ckey, l.pkey
+        with daily as (
+            select t.cutoff, l.ckey, l.pkey, l.day, count(distinct l.order_id) as orders, sum(l.quantity) as quantity
+            from h_lines as l join h_targets as t on l.ckey = t.ckey and l.day < t.cutoff
+            where {in_range}
+            group by t.cutoff, l.ckey, l.pkey, l.day
+        )
+        select cutoff, ckey, pkey,
+               cast(sum(orders) as bigint) as bought_orders,  -- an order falls on one day
+               count(*) as bought_days,
+               min(cutoff - day) as days_since,
+               max(cutoff - day) as days_since_first,
+               cast(sum(quantity) as double) as quantity,
+               count(*) filter (where cutoff - day <= 30) as bought_days_30,
+               count(*) filter (where cutoff - day <= 90) as bought_days_90
+        from daily group by cutoff, ckey, pkey
     """)
     con.execute("""
         create or replace temp table h_customer_stats as
@@ -214,9 +224,9 @@ def candidates_at(con, pairs: pd.DataFrame, settings: RecommendationSettings, ru
     """)
     con.execute(f"""
         create or replace temp table h_customer_orders as
-        select t.cutoff, t.ckey, count(distinct l.order_id) as customer_orders
-        from h_lines as l join h_targets as t on l.ckey = t.ckey and l.day < t.cutoff
-        where {in_range}
+        select t.cutoff, t.ckey, cast(sum(d.orders) as bigint) as customer_orders
+        from h_days as d join h_targets as t on d.ckey = t.ckey and d.day < t.cutoff
+        where {in_range.replace("l.", "d.")}
         group by t.cutoff, t.ckey
     """)
     _product_stats(con, s)
@@ -285,17 +295,22 @@ def candidates_at(con, pairs: pd.DataFrame, settings: RecommendationSettings, ru
         -- never what the customer just returned, unless bought again after the return
         where rt.returned_on is null or cp.days_since < pooled.cutoff - rt.returned_on
     """)
-    # ranks among the customer's own candidates, ties given their average rank
-    frame = con.execute("""
+    # ranks among the customer's own candidates, ties given their average rank: the mean of
+    # rank() (1 + those above) and the count up to and including the ties (those above + ties);
+    # both read one window, so each ranking costs one sort
+    order = "order by cutoff, ckey, pkey  -- a fixed row order: the same data trains the same model" if ordered else ""
+    frame = fetch_frame(con, f"""
         select *,
-               rank() over (partition by cutoff, ckey order by bought_orders desc)
-                 + (count(*) over (partition by cutoff, ckey, bought_orders) - 1) / 2.0 as rank_in_customer,
-               rank() over (partition by cutoff, ckey order by buyers_30 desc)
-                 + (count(*) over (partition by cutoff, ckey, buyers_30) - 1) / 2.0 as popularity_rank
+               (rank() over by_orders + count(*) over by_orders) / 2.0 as rank_in_customer,
+               (rank() over by_popularity + count(*) over by_popularity) / 2.0 as popularity_rank
         from h_candidates
-        order by cutoff, ckey, pkey  -- a fixed row order: the same data trains the same model
-    """).df()
-    frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.date
+        window by_orders as (partition by cutoff, ckey order by bought_orders desc
+                             range between unbounded preceding and current row),
+               by_popularity as (partition by cutoff, ckey order by buyers_30 desc
+                                 range between unbounded preceding and current row)
+        {order}
+    """)
+    frame["cutoff"] = as_dates(frame["cutoff"])
     frame["is_repeat"] = (frame["bought_orders"] > 0).astype(np.int8)
     frame["order_share"] = frame["bought_orders"] / frame["customer_orders"].clip(lower=1)
     frame["trend"] = np.log((frame["buyers_30"] + 1) / (frame["buyers_90"] / 3 + 1))
@@ -314,7 +329,7 @@ def bought_pairs(con, pairs: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
         from h_lines as l join h_targets as t
           on l.ckey = t.ckey and l.day >= t.cutoff and l.day < t.cutoff + {int(horizon_days)}
     """).df()
-    frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.date
+    frame["cutoff"] = as_dates(frame["cutoff"])
     return frame
 
 
@@ -381,25 +396,45 @@ def evaluate_lists(con, recommender: Recommender, pairs: pd.DataFrame, rules_rel
 
 
 def top_n(frame: pd.DataFrame, score: str, n: int) -> pd.DataFrame:
-    """The ``n`` highest-scoring candidates per (cutoff, ckey), ranked 1..n (ties: lower pkey first)."""
-    ranked = frame.sort_values(["cutoff", "ckey", score, "pkey"], ascending=[True, True, False, True], kind="stable")
-    ranked = ranked.groupby(["cutoff", "ckey"], sort=False).head(n).copy()
-    ranked["rank"] = ranked.groupby(["cutoff", "ckey"], sort=False).cumcount() + 1
+    """The ``n`` highest-scoring candidates per (cutoff, ckey), ranked 1..n (ties: lower pkey first),
+    in (cutoff, ckey, rank) order. One numpy sort: pandas' multi-key sort takes seconds per million rows."""
+    cutoff = pd.factorize(frame["cutoff"], sort=True)[0].astype(np.int64)
+    ckey = frame["ckey"].to_numpy(np.int64)
+    order = np.lexsort((frame["pkey"].to_numpy(), -frame[score].to_numpy(), ckey, cutoff))
+    cutoff, ckey = cutoff[order], ckey[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (cutoff[1:] != cutoff[:-1]) | (ckey[1:] != ckey[:-1])
+    position = np.arange(len(order))
+    rank = position - np.maximum.accumulate(np.where(starts, position, 0)) + 1
+    keep = rank <= n
+    ranked = frame.iloc[order[keep]].copy()
+    ranked["rank"] = rank[keep]
     return ranked
 
 
 def recommend(con, recommender: Recommender, as_of: date, customers: np.ndarray, n: int, rules_relation: str | None = None) -> pd.DataFrame:
-    """Top ``n`` candidates of every customer in ``customers`` at ``as_of``, scored in chunks so that
-    memory stays bounded at millions of customers."""
-    out = []
+    """Top ``n`` candidates of every customer in ``customers`` at ``as_of``, in chunks so that memory
+    stays bounded at millions of customers. A chunk is scored (sklearn, numpy) on a second thread
+    while DuckDB builds the next chunk's candidates: both release the GIL, and the overlap saves
+    about a tenth of the time at 2.6M customers. At most two chunks are in memory."""
     chunk = recommender.settings.scoring_chunk_customers
-    for start in range(0, len(customers), chunk):
-        pairs = pd.DataFrame({"cutoff": as_of, "ckey": customers[start:start + chunk]})
-        frame = candidates_at(con, pairs, recommender.settings, rules_relation)
+    keep = ["ckey", "pkey", "score", "bought_orders", "days_since", "rule_lift", "buyers_30", "rank"]
+
+    def ranked(frame: pd.DataFrame) -> pd.DataFrame:
         frame["score"] = recommender.model.predict_proba(frame[RANK_FEATURES])[:, 1]
-        keep = ["ckey", "pkey", "score", "bought_orders", "days_since", "rule_lift", "buyers_30", "rank"]
-        out.append(top_n(frame, "score", n)[keep])
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["ckey", "pkey", "score", "rank"])
+        return top_n(frame, "score", n)[keep]
+
+    out, scoring = [], None
+    with ThreadPoolExecutor(max_workers=1) as scorer:
+        for start in range(0, len(customers), chunk):
+            pairs = pd.DataFrame({"cutoff": as_of, "ckey": customers[start:start + chunk]})
+            frame = candidates_at(con, pairs, recommender.settings, rules_relation, ordered=False)
+            if scoring is not None:
+                out.append(scoring.result())
+            scoring = scorer.submit(ranked, frame)
+        if scoring is not None:
+            out.append(scoring.result())
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=keep)
 
 
 def baseline_lists(con, n: int) -> dict[str, pd.DataFrame]:
@@ -439,7 +474,7 @@ def baseline_lists(con, n: int) -> dict[str, pd.DataFrame]:
         ) where rank <= {int(n)}
     """).df()
     for frame in (popular, repeat):
-        frame["cutoff"] = pd.to_datetime(frame["cutoff"]).dt.date
+        frame["cutoff"] = as_dates(frame["cutoff"])
     return {"popularity": popular, "repeat": repeat}
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
+from ml.frames import fetch_frame
 from ml.purchase_history import history_span
 from ml.propensity import NotEnoughHistory
 
@@ -59,34 +60,35 @@ class ReturnModel:
 
 
 def _line_rows(con, starts: list[date], window_days: int, share: float, settings: ReturnSettings,
-               label: bool = True, customers_only: bool = False) -> pd.DataFrame:
-    """Lines bought in [t, t + window_days) for each t, with features known at t and the label."""
-    con.execute("create or replace temp table r_cutoffs (cutoff date)")
-    con.executemany("insert into r_cutoffs values (?)", [[s] for s in starts])
+               label: bool = True, known_at: date | None = None) -> pd.DataFrame:
+    """Lines bought in [t, t + window_days) for each t, with the customer's and product's history
+    before t (before ``known_at`` when given: scoring uses all history up to as_of) and the label."""
+    con.execute("create or replace temp table r_cutoffs (cutoff date, known date)")
+    con.executemany("insert into r_cutoffs values (?, ?)", [[s, known_at or s] for s in starts])
     sample = "" if share >= 1 else f"and hash(l.ckey, l.pkey, l.day) % 1000000 < {int(share * 1_000_000)}"
     labelled = (f"""exists (select 1 from h_returns as r where r.ckey = b.ckey and r.pkey = b.pkey
                            and r.day >= b.day and r.day <= b.day + {int(settings.return_days)})"""
                 if label else "false")
-    frame = con.execute(f"""
+    return fetch_frame(con, f"""
         with bought as (
             select c.cutoff, l.ckey, l.pkey, l.day, l.quantity, l.amount / l.quantity as unit_price, l.discount
             from h_lines as l join r_cutoffs as c on l.day >= c.cutoff and l.day < c.cutoff + {int(window_days)}
             where true {sample}
         ),
         customer_past as (
-            select c.cutoff, l.ckey, count(*) as customer_lines from h_lines as l join r_cutoffs as c on l.day < c.cutoff
+            select c.cutoff, l.ckey, count(*) as customer_lines from h_lines as l join r_cutoffs as c on l.day < c.known
             group by all
         ),
         customer_returned as (
-            select c.cutoff, r.ckey, count(*) as customer_returns from h_returns as r join r_cutoffs as c on r.day < c.cutoff
+            select c.cutoff, r.ckey, count(*) as customer_returns from h_returns as r join r_cutoffs as c on r.day < c.known
             group by all
         ),
         product_past as (
-            select c.cutoff, l.pkey, count(*) as product_lines from h_lines as l join r_cutoffs as c on l.day < c.cutoff
+            select c.cutoff, l.pkey, count(*) as product_lines from h_lines as l join r_cutoffs as c on l.day < c.known
             group by all
         ),
         product_returned as (
-            select c.cutoff, r.pkey, count(*) as product_returns from h_returns as r join r_cutoffs as c on r.day < c.cutoff
+            select c.cutoff, r.pkey, count(*) as product_returns from h_returns as r join r_cutoffs as c on r.day < c.known
             group by all
         )
         select b.cutoff, b.ckey, b.pkey, b.quantity, b.unit_price, b.discount,
@@ -99,8 +101,7 @@ def _line_rows(con, starts: list[date], window_days: int, share: float, settings
         left join product_past as pp using (cutoff, pkey)
         left join product_returned as pr using (cutoff, pkey)
         order by b.cutoff, b.ckey, b.pkey, b.day  -- a fixed row order: the same data trains the same model
-    """).df()
-    return frame
+    """)
 
 
 def _with_rates(frame: pd.DataFrame, base_rate: float, prior: float) -> pd.DataFrame:
@@ -142,22 +143,20 @@ def fit_return_model(con, as_of: date, settings: ReturnSettings) -> ReturnModel:
 
 
 def customer_return_probability(con, fitted: ReturnModel, as_of: date, days: int = 180) -> pd.DataFrame:
-    """Per customer (ckey): mean P(returned) over their lines of the last ``days``, featured at as_of.
-    Customers with no line in that span get their own return rate, shrunk towards the overall rate."""
-    rows = _line_rows(con, [as_of - timedelta(days=days)], days, 1.0, fitted.settings, label=False)
-    # the customer's and products' history as of as_of (all of h_lines), not as of the window's start
-    history = con.execute("""
-        select ckey, count(*) as customer_lines from h_lines group by ckey
-    """).df().merge(con.execute("select ckey, count(*) as customer_returns from h_returns group by ckey").df(), on="ckey", how="left")
-    products = con.execute("select pkey, count(*) as product_lines from h_lines group by pkey").df().merge(
-        con.execute("select pkey, count(*) as product_returns from h_returns group by pkey").df(), on="pkey", how="left")
-    rows = rows.drop(columns=["customer_lines", "customer_returns", "product_lines", "product_returns"])
-    rows = rows.merge(history, on="ckey", how="left").merge(products, on="pkey", how="left").fillna(
-        {"customer_returns": 0, "product_returns": 0})
+    """Per customer (ckey): mean P(returned) over their lines of the last ``days``, featured with
+    their history and the products' as of as_of. Customers with no line in that span get their own
+    return rate, shrunk towards the overall rate."""
+    rows = _line_rows(con, [as_of - timedelta(days=days)], days, 1.0, fitted.settings, label=False, known_at=as_of)
     rows = _with_rates(rows, fitted.base_rate, fitted.settings.prior_lines)
     rows["return_probability"] = fitted.predict(rows)
     recent = rows.groupby("ckey", as_index=False)["return_probability"].mean()
-    rest = _with_rates(history[~history["ckey"].isin(recent["ckey"])].fillna({"customer_returns": 0}).assign(product_lines=0, product_returns=0),
-                       fitted.base_rate, fitted.settings.prior_lines)
+    rest = fetch_frame(con, """
+        with lines as (select ckey, count(*) as customer_lines from h_lines group by ckey),
+        returns as (select ckey, count(*) as customer_returns from h_returns group by ckey)
+        select lines.ckey, lines.customer_lines, coalesce(returns.customer_returns, 0) as customer_returns,
+               0 as product_lines, 0 as product_returns
+        from lines left join returns using (ckey)
+    """)
+    rest = _with_rates(rest[~rest["ckey"].isin(recent["ckey"])], fitted.base_rate, fitted.settings.prior_lines)
     rest = rest.assign(return_probability=rest["customer_rate"])[["ckey", "return_probability"]]
     return pd.concat([recent, rest], ignore_index=True)

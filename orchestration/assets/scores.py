@@ -17,7 +17,7 @@ from ml.offers import OfferPolicy, personal_offers
 from ml.propensity import (
     PROPENSITY_BASELINES, NotEnoughHistory, PropensitySettings, assign_bands, features_for_scoring, fit_propensity,
 )
-from ml.purchase_history import stage_history
+from ml.purchase_history import customer_features_at, stage_history
 from ml.recommendations import RECOMMENDATION_BASELINES, RecommendationSettings, describe_reasons, fit_recommender, recommend
 from ml.return_propensity import ReturnSettings, customer_return_probability, fit_return_model
 from orchestration.assets.dbt import warehouse_models
@@ -142,13 +142,14 @@ def customer_scores(context: AssetExecutionContext, config: ScoresConfig, wareho
         stage_history(con, model_relation("fct_order_lines"))
         as_of = run_as_of(con, cutoff)
         purchase = fit_propensity(con, as_of, settings)
-        features = features_for_scoring(con, as_of, settings)
+        current = customer_features_at(con, [as_of])
+        features = features_for_scoring(con, as_of, settings, current)
         scores = pd.DataFrame({"ckey": features["ckey"], "purchase_probability": purchase.predict(features)})
         evaluation = _holdout_rows("purchase", purchase, as_of)
         try:
             churn_settings = PropensitySettings(**{**settings.__dict__, "horizon_days": config.churn_days, "inverted": True})
             churn = fit_propensity(con, as_of, churn_settings)
-            scores["churn_probability"] = churn.predict(features_for_scoring(con, as_of, churn_settings))
+            scores["churn_probability"] = churn.predict(features_for_scoring(con, as_of, churn_settings, current))
             evaluation += _holdout_rows("churn", churn, as_of)
         except NotEnoughHistory as why:
             context.log.warning(f"churn risk not scored: {why}")
