@@ -7,7 +7,7 @@ PEOPLE ?= 100000
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: install run test ui bench bench-rules clean distclean
+.PHONY: install run test ui docs bench bench-rules clean distclean
 
 # Re-install only when the dependency list changes; the project itself is installed editable.
 $(STAMP): pyproject.toml
@@ -30,6 +30,10 @@ ui: install
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/loyalist parse
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m orchestration.definitions
+
+# dbt docs of the warehouse `make run` built: generated, checked for undescribed columns, served on :8080
+docs: install
+	$(BIN)/loyalist docs --serve --port $(or $(PORT),8080)
 
 bench: install
 	$(BIN)/loyalist bench --people $(PEOPLE)

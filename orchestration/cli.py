@@ -341,6 +341,26 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Generate the dbt docs against the warehouse, list undescribed models and columns, serve them."""
+    _prepare_environment()
+    from orchestration.dbt_docs import generate_docs, serve_docs, undocumented
+
+    try:
+        target = generate_docs()
+    except FileNotFoundError as error:
+        print(f"loyalist docs: error: {error}", file=sys.stderr)
+        return 2
+    missing = undocumented(target)
+    print(f"dbt docs: {target / 'index.html'}")
+    if missing:
+        print(f"{len(missing)} model(s) or column(s) without a description: {', '.join(missing)}", file=sys.stderr)
+    if args.serve:
+        print(f"serving on http://localhost:{args.port} (Ctrl-C stops)", flush=True)
+        serve_docs(args.port)
+    return 1 if missing and args.strict else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Generate N people into a scratch warehouse and time each stage in its own process."""
     from orchestration.bench import run_benchmark
@@ -431,6 +451,12 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("product", help="product id (SKU or StockCode)")
     suggest.add_argument("-n", type=int, default=5, help="how many suggestions (default 5)")
     suggest.set_defaults(func=cmd_suggest)
+
+    docs = sub.add_parser("docs", help="generate the dbt docs (lineage, every model and column) and serve them")
+    docs.add_argument("--serve", action="store_true", help="serve them on --port after generating")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.add_argument("--strict", action="store_true", help="exit 1 when a model or column has no description")
+    docs.set_defaults(func=cmd_docs)
 
     bench = sub.add_parser("bench", help="time and measure each stage at a given size")
     bench.add_argument("--people", type=int, default=100_000)

@@ -52,6 +52,13 @@ def reports_dir(warehouse: Path | None = None) -> Path:
     return (warehouse or warehouse_path()).parent / "reports"
 
 
+def inbox_dir(warehouse: Path | None = None) -> Path:
+    """Return ``$LOYALIST_INBOX`` or the ``inbox`` folder beside the warehouse file: files dropped in
+    ``<inbox>/<format>/`` are loaded by the Dagster sensor ``inbox_files``."""
+    configured = os.environ.get("LOYALIST_INBOX")
+    return Path(configured).expanduser().resolve() if configured else (warehouse or warehouse_path()).parent / "inbox"
+
+
 def dagster_home() -> Path:
     """Return ``$DAGSTER_HOME`` or ``<repo>/.dagster``: run history shared by ``loyalist run`` and ``make ui``."""
     configured = os.environ.get("DAGSTER_HOME")

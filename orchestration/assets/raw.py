@@ -1,11 +1,13 @@
 """The raw event log as Dagster assets: one asset per raw table, all written by the loaders."""
 
 
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, Config, Failure, MaterializeResult, multi_asset
 
+from ingest.errors import LoadError
 from ingest.raw_schema import BATCH_TABLE, RAW_SCHEMA, ensure_raw_schema
 from orchestration import project, settings
 from orchestration.demo import RAW_SOURCE, install_demo
+from orchestration.inbox import load_inbox_files
 from orchestration.warehouse import WarehouseResource, row_count
 
 __all__ = ["DemoDataConfig", "raw_data", "RAW_SPECS"]
@@ -26,22 +28,32 @@ RAW_SPECS = [
 
 
 class DemoDataConfig(Config):
-    """Size and seed of the demo retailer loaded into a warehouse that has no data yet."""
+    """Size and seed of the demo retailer loaded into a warehouse that has no data yet, and the
+    inbox files to load first (path -> format; the sensor ``inbox_files`` fills this in)."""
 
     people: int = settings.DEFAULT_DEMO_PEOPLE
     seed: int = settings.DEFAULT_DEMO_SEED
+    inbox_files: dict[str, str] = {}
 
 
 @multi_asset(specs=RAW_SPECS, name="raw_data")
 def raw_data(context: AssetExecutionContext, config: DemoDataConfig, warehouse: WarehouseResource):
     """The append-only raw event log: every load batch so far (``loyalist load``, the inbox, the demo).
 
-    A warehouse with no load batch at all gets the demo retailer (``people``, ``seed``) as its first
-    batch, which is what ``make run`` does on a fresh clone; a warehouse holding any batch is left as
-    it is, so a user's own data never gets demo rows mixed in. Reports each table's rows and batches.
+    Files the inbox sensor passed in (``inbox_files``) are loaded first, one batch each, and moved
+    to ``loaded/`` (orchestration.inbox); a bad file fails the run with its row and column named and
+    stays in the inbox. A warehouse with no load batch at all then gets the demo retailer
+    (``people``, ``seed``) as its first batch, which is what ``make run`` does on a fresh clone; a
+    warehouse holding any batch is left as it is, so a user's own data never gets demo rows mixed
+    in. Reports each table's rows and batches.
     """
     with warehouse.connect() as con:
         ensure_raw_schema(con)
+        try:
+            for line in load_inbox_files(con, config.inbox_files):
+                context.log.info(f"inbox: {line}")
+        except (LoadError, ValueError) as error:
+            raise Failure(description=f"inbox: {error}") from None
         batches = row_count(con, f"{RAW_SCHEMA}.{BATCH_TABLE}")
     if batches == 0:
         context.log.info(f"no data loaded yet: loading the demo retailer ({config.people:,} people, seed {config.seed})")

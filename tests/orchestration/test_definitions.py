@@ -86,3 +86,31 @@ def test_pipeline_job_runs_in_one_process():
     # DuckDB takes one writer per file: parallel step processes would collide
     job = defs.resolve_job_def(PIPELINE_JOB)
     assert job.executor_def.name == "in_process"
+
+
+def test_serving_marts_read_every_model_output_and_the_jobs_resolve():
+    graph = _graph()
+    upstream = _reachable(graph, AssetKey(["serving", "customer_360"]), lambda node: node.parent_keys)
+    assert {AssetKey([name]) for name in ("customer_scores", "customer_recommendations", "customer_offers")} <= upstream
+    affinities = graph.get(AssetKey(["serving", "product_affinities"])).parent_keys
+    assert {AssetKey(["basket_rules"]), AssetKey(["sequence_rules"])} <= affinities
+    dashboard = {key.path[-1] for key in graph.get_all_asset_keys() if key.path[0] == "serving"}
+    assert {"segment_summary", "audience_lapsed_sale_buyers", "audience_hesitating_high_margin",
+            "audience_at_risk_high_value"} <= dashboard
+    # the serving stage runs the tests of the ml tables: blocking there would make a cycle
+    for name in (PIPELINE_JOB, "backtest"):
+        assert defs.resolve_job_def(name) is not None
+
+
+def test_daily_schedule_inbox_sensor_and_freshness_on_every_asset():
+    schedule = defs.resolve_schedule_def("loyalist_daily")
+    assert schedule.job_name == PIPELINE_JOB and schedule.cron_schedule == "0 4 * * *"
+    assert defs.resolve_sensor_def("inbox_files").job_name == PIPELINE_JOB
+    graph = _graph()
+    stale = [key.to_user_string() for key in graph.materializable_asset_keys if graph.get(key).freshness_policy is None]
+    assert stale == []
+
+
+def test_every_asset_has_an_owner():
+    graph = _graph()
+    assert [key.to_user_string() for key in graph.materializable_asset_keys if not graph.get(key).owners] == []

@@ -1,0 +1,89 @@
+"""The serving marts of the demo run agree with what they are built from: customer_360 carries the
+scores and next best offer of ml, segment_summary adds up to customer_360, product_affinities holds
+every rule, and each audience is exactly the customers its definition picks (recomputed in pandas)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def _df(con, sql):
+    return con.execute(sql).df()
+
+
+def test_customer_360_carries_the_scores_and_the_next_best_offer(con):
+    c360 = _df(con, "select * from serving.customer_360").set_index("customer_id")
+    scores = _df(con, "select * from ml.customer_scores").set_index("customer_id")
+    assert len(scores) > 1000
+    joined = c360.loc[scores.index]
+    assert np.allclose(joined["purchase_probability"], scores["purchase_probability"])
+    assert (joined["purchase_band"] == scores["band"]).all()
+    assert np.allclose(joined["churn_probability"], scores["churn_probability"], equal_nan=True)
+    first = _df(con, """
+        select r.customer_id, r.product_id, o.discount from ml.customer_recommendations as r
+        join ml.customer_offers as o using (customer_id, product_id) where r.recommendation_rank = 1
+    """).set_index("customer_id")
+    assert len(first) > 1000
+    offered = c360.loc[first.index]
+    assert (offered["next_product_id"] == first["product_id"]).all()
+    assert np.allclose(offered["next_offer_discount"], first["discount"])
+    assert offered["next_product_name"].notna().all()
+    # no score without an order before as_of
+    assert c360.loc[c360["frequency"].isna(), "purchase_probability"].isna().all()
+
+
+def test_segment_summary_adds_up_to_customer_360(con):
+    c360 = _df(con, "select * from serving.customer_360")
+    summary = _df(con, "select * from serving.segment_summary").set_index("segment_name")
+    assert summary["customers"].sum() == len(c360)
+    assert summary["revenue_share"].sum() == pytest.approx(1.0)
+    by_hand = c360.groupby("segment_name").agg(customers=("customer_id", "size"), revenue=("monetary", "sum"),
+                                               purchase=("purchase_probability", "mean"))
+    assert summary.loc[by_hand.index, "customers"].tolist() == by_hand["customers"].tolist()
+    assert np.allclose(summary.loc[by_hand.index, "revenue"], by_hand["revenue"])
+    assert np.allclose(summary.loc[by_hand.index, "mean_purchase_probability"], by_hand["purchase"], equal_nan=True)
+
+
+def test_product_affinities_hold_every_basket_and_sequence_rule_with_names(con):
+    counts = dict(con.execute("select affinity, count(*) from serving.product_affinities group by affinity").fetchall())
+    assert counts["bought together"] == con.execute("select count(*) from ml.basket_rules").fetchall()[0][0] > 0
+    assert counts["bought next"] == con.execute("select count(*) from ml.sequence_rules").fetchall()[0][0] > 0
+    assert con.execute("select count(*) from serving.product_affinities where antecedent_name is null "
+                       "or consequent_name is null").fetchall()[0][0] == 0
+
+
+def test_at_risk_high_value_audience_is_its_definition(con):
+    c360 = _df(con, "select customer_id, churn_probability, m_score from serving.customer_360")
+    wanted = set(c360.loc[(c360["churn_probability"] >= 0.5) & (c360["m_score"] >= 4), "customer_id"])
+    got = set(_df(con, "select customer_id from serving.audience_at_risk_high_value")["customer_id"])
+    assert got == wanted and len(got) > 0
+
+
+def test_hesitating_high_margin_audience_is_the_top_margin_fifth_of_the_hesitating(con):
+    buyers = _df(con, "select customer_id, margin, purchase_band from serving.customer_360 where margin is not null")
+    got = _df(con, "select customer_id, margin from serving.audience_hesitating_high_margin")
+    top_fifth = len(buyers) // 5  # ntile(5): the last bucket is never the larger one
+    boundary = buyers["margin"].sort_values().iloc[len(buyers) - top_fifth]
+    hesitating = buyers[buyers["purchase_band"] == "hesitating"]
+    assert len(got) > 0
+    assert set(got["customer_id"]) <= set(hesitating["customer_id"])
+    assert (got["margin"] >= boundary).all()
+    assert set(hesitating.loc[hesitating["margin"] > boundary, "customer_id"]) <= set(got["customer_id"])
+
+
+def test_lapsed_sale_buyers_bought_in_the_last_sale_and_not_since(con):
+    lines = _df(con, "select promotion_id, cast(event_at as date) as day from marts.fct_order_lines "
+                     "where event_type = 'sale' and promotion_id is not null")
+    lines["day"] = pd.to_datetime(lines["day"])
+    windows = lines.groupby("promotion_id")["day"].agg(["min", "max"])
+    last = windows[windows["max"] == windows["max"].max()]
+    orders = _df(con, "select customer_id, order_date from marts.fct_orders where customer_id is not null")
+    orders["order_date"] = pd.to_datetime(orders["order_date"])
+
+    during = np.zeros(len(orders), dtype=bool)
+    for start, end in zip(last["min"], last["max"]):
+        during |= (orders["order_date"] >= start).to_numpy() & (orders["order_date"] <= end).to_numpy()
+    buyers = set(orders.loc[during, "customer_id"])
+    came_back = set(orders.loc[orders["order_date"] > last["max"].max(), "customer_id"])
+    got = set(_df(con, "select customer_id from serving.audience_lapsed_sale_buyers")["customer_id"])
+    assert got == buyers - came_back and len(got) > 0
