@@ -76,7 +76,10 @@ def stage_history(con: duckdb.DuckDBPyConnection, order_lines: str) -> None:
         select ckey, day, orders, lines, revenue,
                day - lag(day) over (partition by ckey order by day) as gap
         from (
-            select ckey, day, count(distinct order_id) as orders, count(*) as lines, sum(amount) as revenue
+            -- revenues rounded here and in the features: a float sum's last bits depend on the order
+            -- DuckDB's threads add in, and equal revenues must stay equal (a tree split between 15.0
+            -- and 15.000000000007 changed a run as of T when events after T were loaded)
+            select ckey, day, count(distinct order_id) as orders, count(*) as lines, round(sum(amount), 6) as revenue
             from h_lines group by ckey, day
         )
     """)
@@ -123,10 +126,10 @@ def customer_features_at(
                    max(t.cutoff - d.day) as tenure_days,
                    count(*) as purchase_days,
                    sum(d.orders) as orders,
-                   sum(d.revenue) as revenue,
+                   round(sum(d.revenue), 6) as revenue,
                    sum(d.lines) as lines,
                    {recent},
-                   coalesce(sum(d.revenue) filter (where t.cutoff - d.day <= 90), 0) as revenue_90,
+                   round(coalesce(sum(d.revenue) filter (where t.cutoff - d.day <= 90), 0), 6) as revenue_90,
                    {lags},
                    stddev_samp(d.gap) as gap_std,
                    arg_max(d.gap, d.day) as last_gap,
