@@ -14,13 +14,14 @@ from orchestration.assets.backtest import backtest_beats_baselines, backtest_res
 from orchestration.assets.rules import basket_rules, product_suggestions, sequence_rules
 from orchestration.assets.scores import customer_offers, customer_recommendations, customer_scores, score_checks
 from orchestration.assets.segmentation import promo_sensitivity, segmentation
+from orchestration.assets.snapshot import dashboard_snapshot
 from orchestration.jobs import backtest_job, loyalist_job
 from orchestration.resources import build_resources
 
 _defs = Definitions(
     assets=[raw_data, input_models, identity_match_links, warehouse_models, identity_quality, segmentation, promo_sensitivity,
             lifecycle_plots, basket_rules, sequence_rules, product_suggestions, customer_scores, customer_recommendations,
-            customer_offers, backtest_results, serving_models],
+            customer_offers, backtest_results, serving_models, dashboard_snapshot],
     asset_checks=[load_batches_reconcile, identity_quality_targets, *score_checks, backtest_beats_baselines],
     jobs=[loyalist_job, backtest_job],
     schedules=[daily_pipeline],

@@ -12,7 +12,8 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration import settings
 
-__all__ = ["dbt_project", "dbt_executable", "dbt_cli_resource", "ensure_manifest", "model_relation", "source_relation", "source_tables"]
+__all__ = ["dbt_project", "dbt_executable", "dbt_cli_resource", "ensure_manifest", "model_relation", "source_relation",
+           "source_tables", "exposure_models"]
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR)
 
@@ -75,6 +76,15 @@ def source_relation(source_name: str, table_name: str) -> str:
         if source["source_name"] == source_name and source["name"] == table_name:
             return f"{source['schema']}.{source['identifier']}"
     raise KeyError(f"no dbt source {source_name}.{table_name} in {dbt_project.manifest_path}")
+
+
+def exposure_models(exposure_name: str) -> list[str]:
+    """Names of the dbt models an exposure depends on (what a dashboard reads), in name order."""
+    for exposure in _manifest()["exposures"].values():
+        if exposure["name"] == exposure_name:
+            nodes = exposure["depends_on"]["nodes"]
+            return sorted(_manifest()["nodes"][node]["name"] for node in nodes if node.startswith("model."))
+    raise KeyError(f"no dbt exposure named {exposure_name!r} in {dbt_project.manifest_path}")
 
 
 def source_tables(source_name: str) -> list[dict]:

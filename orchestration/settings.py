@@ -52,6 +52,11 @@ def reports_dir(warehouse: Path | None = None) -> Path:
     return (warehouse or warehouse_path()).parent / "reports"
 
 
+def snapshot_path(warehouse: Path | None = None) -> Path:
+    """Return the dashboard's read-only copy of the serving marts, beside the warehouse file."""
+    return (warehouse or warehouse_path()).parent / "serving_snapshot.duckdb"
+
+
 def inbox_dir(warehouse: Path | None = None) -> Path:
     """Return ``$LOYALIST_INBOX`` or the ``inbox`` folder beside the warehouse file: files dropped in
     ``<inbox>/<format>/`` are loaded by the Dagster sensor ``inbox_files``."""

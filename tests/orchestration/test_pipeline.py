@@ -88,7 +88,7 @@ def test_step_durations_cover_every_stage(pipeline_run):
     stages = {"raw_data", "input_models", "identity_match_links", "warehouse_models", "identity_quality",
               "segmentation", "customer_promo_segments", "lifecycle_plots", "serving_models",
               "basket_rules", "sequence_rules", "product_suggestions",
-              "customer_scores", "customer_recommendations", "customer_offers"}
+              "customer_scores", "customer_recommendations", "customer_offers", "dashboard_snapshot"}
     # each Python check is a step of its own
     assert set(durations) == stages | {"audit__load_reconciliation_load_batches_reconcile",
                                        "identity_quality_identity_quality_targets",

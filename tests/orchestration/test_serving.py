@@ -87,3 +87,69 @@ def test_lapsed_sale_buyers_bought_in_the_last_sale_and_not_since(con):
     came_back = set(orders.loc[orders["order_date"] > last["max"].max(), "customer_id"])
     got = set(_df(con, "select customer_id from serving.audience_lapsed_sale_buyers")["customer_id"])
     assert got == buyers - came_back and len(got) > 0
+
+
+def test_the_dashboard_snapshot_holds_every_mart_of_the_exposure(con, pipeline_run):
+    from orchestration import settings
+    from orchestration.project import exposure_models
+    from orchestration.snapshot import open_snapshot
+
+    names = exposure_models("loyalist_dashboard")
+    assert {"customer_360", "segment_summary", "product_affinities"} <= set(names)
+    with open_snapshot(settings.snapshot_path(pipeline_run["warehouse"])) as snapshot:
+        for name in names:
+            copied = snapshot.execute(f"select count(*) from {name}").fetchall()[0][0]
+            assert copied == con.execute(f"select count(*) from serving.{name}").fetchall()[0][0] > 0, name
+
+
+WRITER = """
+import sys, time, duckdb
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from orchestration.snapshot import publish_snapshot
+con = duckdb.connect({warehouse!r})  # the run: holds the warehouse's write lock
+con.execute("create or replace table serving.marts as select 2 as version")
+print("locked", flush=True)
+sys.stdin.readline()
+publish_snapshot(con, {{"marts": "serving.marts"}}, Path({snapshot!r}))
+print("published", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_the_snapshot_keeps_serving_while_a_run_holds_and_rewrites_the_warehouse(tmp_path):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from orchestration import settings
+    from orchestration.snapshot import open_snapshot, publish_snapshot
+
+    warehouse, snapshot = tmp_path / "loyalist.duckdb", tmp_path / "serving_snapshot.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema serving")
+        con.execute("create table serving.marts as select 1 as version")
+        publish_snapshot(con, {"marts": "serving.marts"}, snapshot)
+    script = WRITER.format(repo=str(settings.REPO_ROOT), warehouse=str(warehouse), snapshot=str(snapshot))
+    run = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "locked"
+        with pytest.raises(duckdb.IOException):  # the warehouse itself cannot be read during the run
+            duckdb.connect(str(warehouse), read_only=True)
+        reader = open_snapshot(snapshot)
+        assert reader.execute("select version from marts").fetchall() == [(1,)]
+        run.stdin.write("\n")
+        run.stdin.flush()
+        assert run.stdout.readline().strip() == "published"
+        # the open reader keeps its consistent copy; once closed, the next one sees the new copy
+        # (DuckDB shares one open database per path within a process, so a new connection opened
+        # while the old one lives would still read the old copy)
+        assert reader.execute("select version from marts").fetchall() == [(1,)]
+        reader.close()
+        with open_snapshot(snapshot) as fresh:
+            assert fresh.execute("select version from marts").fetchall() == [(2,)]
+    finally:
+        run.stdin.write("\n")
+        run.stdin.flush()
+        run.wait(timeout=30)
