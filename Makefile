@@ -7,7 +7,7 @@ PEOPLE ?= 100000
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 
-.PHONY: install run test ui docs bench bench-rules clean distclean
+.PHONY: install run test ui docs dashboard bench bench-rules clean distclean
 
 # Re-install only when the dependency list changes; the project itself is installed editable.
 $(STAMP): pyproject.toml
@@ -30,6 +30,12 @@ ui: install
 	@mkdir -p $(DAGSTER_HOME)
 	$(BIN)/loyalist parse
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -m orchestration.definitions
+
+# the marketers' dashboard on the serving marts' snapshot (http://localhost:8501); runs the pipeline first if there is none
+dashboard: install
+	@test -f warehouse/serving_snapshot.duckdb || $(BIN)/loyalist run
+	$(BIN)/python -m streamlit run dashboard/app.py --server.headless true --server.port $(or $(PORT),8501) \
+	  --browser.gatherUsageStats false
 
 # dbt docs of the warehouse `make run` built: generated, checked for undescribed columns, served on :8080
 docs: install

@@ -1,0 +1,1 @@
+"""The marketers' dashboard (Streamlit): reads only the serving marts' snapshot."""
