@@ -2,78 +2,27 @@
 serving marts, and keeps serving while a run holds the warehouse. Screenshots go to docs/screenshots/."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration import settings
-
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-SCREENSHOTS = settings.REPO_ROOT / "docs" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's chromium and chromium-driver, installed here when missing (the test set-up)."""
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        apt = ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"]
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        if subprocess.run(apt, env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, capture_output=True)
-            subprocess.run(apt, env=env, check=True, capture_output=True)
-    assert CHROMIUM.exists() and CHROMEDRIVER.exists()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from browser_testkit import SCREENSHOTS, served
 
 
 @pytest.fixture(scope="module")
 def dashboard(pipeline_run):
     """`streamlit run dashboard/app.py` on the test warehouse's snapshot; yields its URL."""
-    port = _free_port()
+    app = str(settings.REPO_ROOT / "dashboard" / "app.py")
     env = {**os.environ, "LOYALIST_WAREHOUSE": str(pipeline_run["warehouse"])}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(settings.REPO_ROOT / "dashboard" / "app.py"),
-         "--server.headless", "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the dashboard did not start within 60 s")
+    with served(lambda port: [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
+                              "--server.port", str(port), "--browser.gatherUsageStats", "false",
+                              "--server.fileWatcherType", "none"],
+                env, "/_stcore/health", 60, "the dashboard") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1100"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
 
 
 def _metrics(driver, url: str, page: str, expected: int, name: str) -> dict[str, str]:
