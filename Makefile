@@ -33,7 +33,8 @@ ui: install
 
 # the marketers' dashboard on the serving marts' snapshot (http://localhost:8501); runs the pipeline first if there is none
 dashboard: install
-	@test -f warehouse/serving_snapshot.duckdb || $(BIN)/loyalist run
+	@$(BIN)/python -c 'from orchestration import settings; raise SystemExit(not settings.snapshot_path().exists())' \
+	  || $(BIN)/loyalist run
 	$(BIN)/python -m streamlit run dashboard/app.py --server.headless true --server.port $(or $(PORT),8501) \
 	  --browser.gatherUsageStats false
 

@@ -8,7 +8,7 @@ import pandas as pd
 from orchestration import settings
 from orchestration.snapshot import open_snapshot
 
-__all__ = ["query", "AUDIENCES", "snapshot_path"]
+__all__ = ["query", "AUDIENCES"]
 
 #: Audience models of the serving layer, by the name the dashboard shows.
 AUDIENCES = {
@@ -18,13 +18,8 @@ AUDIENCES = {
 }
 
 
-def snapshot_path():
-    """The snapshot beside the warehouse ($LOYALIST_WAREHOUSE or warehouse/loyalist.duckdb)."""
-    return settings.snapshot_path()
-
-
 def query(sql: str, parameters: list | None = None) -> pd.DataFrame:
     """Run one query on the snapshot; the connection is closed at once (a kept connection would
     pin the copy it opened and miss the next run's)."""
-    with open_snapshot(snapshot_path()) as con:
+    with open_snapshot(settings.snapshot_path()) as con:
         return con.execute(sql, parameters or []).df()

@@ -93,7 +93,7 @@ def _reasons(case: np.ndarray, promo: np.ndarray, band: pd.Series, probability, 
     parts = pd.DataFrame({
         "case": case,
         "promo": promo,
-        "band": np.where(np.isin(case, (_OTHER,)) | (offering & ~promo), band.astype(str).to_numpy(), ""),
+        "band": np.where((case == _OTHER) | (offering & ~promo), band.astype(str).to_numpy(), ""),
         "probability": np.where(offering & ~promo, _percent(probability), 0),
         "discount": np.where(case == _OFFERED, _percent(discount), 0),
         "taken": np.where((case == _OFFERED) & has_taken, _percent(taken), -1),

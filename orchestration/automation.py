@@ -16,7 +16,7 @@ from dagster import (
 )
 
 from orchestration import settings
-from orchestration.inbox import ready_files
+from orchestration.inbox import INBOX_FORMATS, ready_files
 from orchestration.jobs import loyalist_job
 
 __all__ = ["daily_pipeline", "inbox_files", "DAILY_FRESHNESS"]
@@ -39,7 +39,7 @@ def inbox_files(context: SensorEvaluationContext):
     inbox = settings.inbox_dir()
     files = ready_files(inbox)
     if not files:
-        return SkipReason(f"no file ready in {inbox}/<{'|'.join(('transactions', 'customers', 'online-retail'))}>/")
+        return SkipReason(f"no file ready in {inbox}/<{'|'.join(INBOX_FORMATS)}>/")
     return RunRequest(
         run_key="|".join(f.version for f in files),
         run_config={"ops": {"raw_data": {"config": {"inbox_files": {str(f.path): f.format for f in files}}}}},

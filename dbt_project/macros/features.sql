@@ -24,3 +24,17 @@
 {% macro age(birth_year, on_date) -%}
     (extract(year from {{ on_date }}) - {{ birth_year }})
 {%- endmacro %}
+
+{#
+    Sale windows as the data shows them: the first and last day a sale line carried each promotion
+    id (every receipt shows the sale, anonymous ones too). A source without promotion ids has none.
+#}
+{% macro promotion_windows(order_lines) -%}
+    select
+        promotion_id,
+        min(cast(event_at as date)) as starts_on,
+        max(cast(event_at as date)) as ends_on
+    from {{ order_lines }}
+    where event_type = 'sale' and promotion_id is not null
+    group by promotion_id
+{%- endmacro %}

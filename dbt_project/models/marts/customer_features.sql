@@ -52,17 +52,9 @@ as_of as (
     {{ measured_as_of(ref('fct_order_lines')) }}
 ),
 
--- Sale windows as the data shows them: the first and last day a line carried each promotion id.
--- A source without promotion ids has none, and then "bought on a sale day" is unknown (null).
+-- without promotion ids there are no windows, and then "bought on a sale day" is unknown (null)
 promotion_windows as (
-    select
-        promotion_id,
-        min(cast(event_at as date)) as starts_on,
-        max(cast(event_at as date)) as ends_on
-    from {{ ref('fct_order_lines') }}
-    -- every receipt shows the sale, anonymous ones too
-    where event_type = 'sale' and promotion_id is not null
-    group by promotion_id
+    {{ promotion_windows(ref('fct_order_lines')) }}
 ),
 
 promotion_calendar as (

@@ -8,13 +8,7 @@
 with
 
 sale_windows as (
-    select
-        promotion_id,
-        min(cast(event_at as date)) as starts_on,
-        max(cast(event_at as date)) as ends_on
-    from {{ ref('fct_order_lines') }}
-    where event_type = 'sale' and promotion_id is not null
-    group by promotion_id
+    {{ promotion_windows(ref('fct_order_lines')) }}
 ),
 
 last_sale as (
