@@ -13,14 +13,15 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, AssetMaterialization, Output
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliInvocation, DbtCliResource, dbt_assets
 
+from orchestration.column_lineage import lineage_schema, model_column_metadata, warehouse_columns
 from orchestration.project import dbt_project
 from orchestration.resources import RunCutoff
 from orchestration.warehouse import WarehouseResource
 
-__all__ = ["LoyalistDbtTranslator", "input_models", "warehouse_models", "serving_models", "INPUT_SELECT", "SERVING_SELECT"]
+__all__ = ["LoyalistDbtTranslator", "with_column_metadata", "input_models", "warehouse_models", "serving_models", "INPUT_SELECT", "SERVING_SELECT"]
 
 # What the Python matcher (identity_match_links) reads: staging, the seeds, the identity input records.
 INPUT_SELECT = "path:models/staging resource_type:seed tag:identity_input"
@@ -73,7 +74,34 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Wareh
     # One target folder per stage, reused: dagster-dbt's default is a new folder per invocation
     # (a few MB each, never cleaned up), and a stable one lets dbt reuse its partial parse.
     target_path = Path("target") / context.op_def.name
-    yield from dbt.cli(args, context=context, target_path=target_path).stream()
+    invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
+    # Held back until dbt exits: the column metadata reads the warehouse, which the dbt process
+    # holds with DuckDB's single write lock while it runs. A failed build still reports what it built.
+    events = list(invocation.stream())
+    yield from with_column_metadata(events, invocation, warehouse)
+    if not invocation.is_successful():
+        raise invocation.get_error()
+
+
+def with_column_metadata(events: list, invocation: DbtCliInvocation, warehouse: WarehouseResource):
+    """The invocation's events, each model's output carrying its column schema and column lineage
+    (orchestration.column_lineage), read from the warehouse after the build."""
+    with warehouse.connect(read_only=True) as con:
+        columns = warehouse_columns(con)
+    manifest = invocation.manifest
+    schema = lineage_schema(columns, manifest["metadata"]["adapter_type"])
+    translator = invocation.dagster_dbt_translator
+
+    def asset_key_of(unique_id: str):
+        return translator.get_asset_spec(manifest, unique_id, dbt_project).key
+
+    compiled_root = invocation.target_path / "compiled"
+    for event in events:
+        unique_id = event.metadata.get("unique_id") if isinstance(event, (Output, AssetMaterialization)) else None
+        if unique_id is not None and unique_id.value in manifest["nodes"]:
+            extra = model_column_metadata(manifest, unique_id.value, compiled_root, columns, schema, asset_key_of)
+            event = event.with_metadata({**event.metadata, **extra})
+        yield event
 
 
 def _dbt_stage(name: str, description: str, source_checks: bool = True, **selection: str):

@@ -7,12 +7,12 @@ below one); `loyalist backtest` measures them on what really happened and fails 
 
 import pandas as pd
 from dagster import (
-    AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, Config,
-    MaterializeResult, MetadataValue, asset, asset_check,
+    AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetExecutionContext, AssetKey, AssetSpec, Config,
+    MaterializeResult, MetadataValue, asset, asset_check, multi_asset,
 )
 from dagster_dbt import get_asset_key_for_model
 
-from ml.evaluation import propensity_metrics, ranking_metrics
+from ml.evaluation import calibration_curve, propensity_metrics, ranking_metrics
 from ml.offers import OfferPolicy, personal_offers
 from ml.propensity import (
     PROPENSITY_BASELINES, NotEnoughHistory, PropensitySettings, assign_bands, features_for_scoring, fit_propensity,
@@ -26,7 +26,7 @@ from orchestration.resources import RunCutoff
 from orchestration.warehouse import WarehouseResource, replace_tables, table_exists
 
 __all__ = ["ScoresConfig", "RecommendationsConfig", "OffersConfig", "customer_scores", "customer_recommendations",
-           "customer_offers", "score_checks", "run_as_of", "beats_baselines", "MODEL_VERSION"]
+           "customer_offers", "score_checks", "run_as_of", "beats_baselines", "AucDropConfig", "MODEL_VERSION"]
 
 _ORDER_LINES = get_asset_key_for_model([warehouse_models], "fct_order_lines")
 _FEATURES = get_asset_key_for_model([warehouse_models], "customer_features")
@@ -105,6 +105,16 @@ def _customer_ids(con) -> pd.DataFrame:
     return con.execute("select ckey, customer_id from h_customers").df()
 
 
+def _calibration_rows(task: str, fitted, as_of) -> pd.DataFrame:
+    """The calibrated model's 10-bin calibration curve on the held-out window of one propensity
+    (the window also fits the calibration, so the backtest's curve is the independent one)."""
+    curve = calibration_curve(fitted.holdout["label"].to_numpy(), fitted.holdout["probability"].to_numpy())
+    curve.insert(0, "window_start", fitted.holdout_cutoff)
+    curve.insert(0, "task", task)
+    curve.insert(0, "as_of", as_of)
+    return curve
+
+
 def _holdout_rows(task: str, fitted, as_of) -> list[dict]:
     """The model's and the baselines' metrics on the held-out window of one propensity."""
     rows = []
@@ -117,16 +127,34 @@ def _holdout_rows(task: str, fitted, as_of) -> list[dict]:
     return rows
 
 
-@asset(
-    deps=[_ORDER_LINES, _FEATURES],
-    group_name="scores",
-    kinds={"python", "scikit-learn", "duckdb"},
-    owners=["team:data-science"],
+@multi_asset(
+    specs=[
+        AssetSpec(
+            "customer_scores",
+            deps=[_ORDER_LINES, _FEATURES],
+            group_name="scores",
+            kinds={"python", "scikit-learn", "duckdb"},
+            owners=["team:data-science"],
+            description="P(buys within H days), churn risk and return propensity of every customer with a purchase "
+                        "before as_of (ml.customer_scores); each model beside its baselines on the held-out window "
+                        "(ml.score_evaluation).",
+        ),
+        AssetSpec(
+            "score_calibration",
+            deps=[_ORDER_LINES, _FEATURES],
+            group_name="scores",
+            kinds={"python", "duckdb"},
+            owners=["team:data-science"],
+            description="Calibration curve of the purchase and churn propensities on the held-out window "
+                        "(ml.score_calibration), written with the scores.",
+        ),
+    ],
+    name="customer_scores",
 )
-def customer_scores(context: AssetExecutionContext, config: ScoresConfig, warehouse: WarehouseResource, cutoff: RunCutoff) -> MaterializeResult:
+def customer_scores(context: AssetExecutionContext, config: ScoresConfig, warehouse: WarehouseResource, cutoff: RunCutoff):
     """P(buys within H days), churn risk and return propensity of every customer with a purchase
-    before as_of (ml.customer_scores), and each model beside its baselines on the held-out window
-    (ml.score_evaluation).
+    before as_of (ml.customer_scores), each model beside its baselines on the held-out window
+    (ml.score_evaluation) and its calibration curve there (ml.score_calibration).
 
     Purchase propensity and churn (no purchase in ``churn_days``) are gradient-boosted classifiers
     on purchase-timing features plus BG/NBD, trained on weekly cut-offs whose label windows end
@@ -146,11 +174,13 @@ def customer_scores(context: AssetExecutionContext, config: ScoresConfig, wareho
         features = features_for_scoring(con, as_of, settings, current)
         scores = pd.DataFrame({"ckey": features["ckey"], "purchase_probability": purchase.predict(features)})
         evaluation = _holdout_rows("purchase", purchase, as_of)
+        calibration = [_calibration_rows("purchase", purchase, as_of)]
         try:
             churn_settings = PropensitySettings(**{**settings.__dict__, "horizon_days": config.churn_days, "inverted": True})
             churn = fit_propensity(con, as_of, churn_settings)
             scores["churn_probability"] = churn.predict(features_for_scoring(con, as_of, churn_settings, current))
             evaluation += _holdout_rows("churn", churn, as_of)
+            calibration.append(_calibration_rows("churn", churn, as_of))
         except NotEnoughHistory as why:
             context.log.warning(f"churn risk not scored: {why}")
             scores["churn_probability"] = float("nan")
@@ -166,15 +196,23 @@ def customer_scores(context: AssetExecutionContext, config: ScoresConfig, wareho
         scores["model_version"] = f"{MODEL_VERSION}/h{config.horizon_days}/{context.run_id[:8]}"
         table = scores[["customer_id", "as_of", "purchase_probability", "band", "churn_probability", "return_probability", "model_version"]]
         evaluation = pd.DataFrame(evaluation)
-        replace_tables(con, {source_relation("ml", "customer_scores"): table, source_relation("ml", "score_evaluation"): evaluation})
+        replace_tables(con, {source_relation("ml", "customer_scores"): table, source_relation("ml", "score_evaluation"): evaluation,
+                             source_relation("ml", "score_calibration"): (curves := pd.concat(calibration, ignore_index=True))})
     shown = evaluation[["task", "model", "roc_auc", "pr_auc", "top_decile_lift", "ece"]]
-    return MaterializeResult(metadata={
+    model = evaluation[evaluation["model"] == "model"].set_index("task")
+    yield MaterializeResult(asset_key="customer_scores", metadata={
         "dagster/row_count": len(table),
         "as_of": str(as_of),
+        # plain floats, so the UI plots them run over run and the next run's check compares with them
+        **{f"{task}_{metric}": float(model.loc[task, metric]) for task in model.index for metric in ("roc_auc", "pr_auc")},
         "holdout_window": f"{purchase.holdout_cutoff} .. {as_of} (purchase)",
         "training": f"{len(purchase.training_cutoffs)} cut-offs, {purchase.training_rows:,} rows, positive rate {purchase.training_positive_rate:.3f}",
         "holdout_metrics": MetadataValue.md(shown.to_markdown(index=False, floatfmt=".3f")),
         "bands": MetadataValue.md(table["band"].value_counts().rename_axis("band").reset_index().to_markdown(index=False)),
+    })
+    yield MaterializeResult(asset_key="score_calibration", metadata={
+        "dagster/row_count": len(curves),
+        "curve": MetadataValue.md(curves.drop(columns=["as_of", "window_start"]).to_markdown(index=False, floatfmt=".3f")),
     })
 
 
@@ -292,7 +330,7 @@ def beats_baselines(frame: pd.DataFrame, metric: str, where: str, severity: Asse
 
 # The held-out window also calibrates the model and can be small (a few hundred buyers): falling
 # below a baseline there warns; the backtest's check on what really happened fails the run.
-@asset_check(asset=customer_scores, name="purchase_model_beats_baselines",
+@asset_check(asset="customer_scores", name="purchase_model_beats_baselines",
              description="On the held-out window, the purchase propensity's ROC AUC is at least that of the best "
                          "baseline (recency, frequency, BG/NBD); a warning (the backtest's check is the one that fails).")
 def purchase_model_beats_baselines(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
@@ -302,7 +340,7 @@ def purchase_model_beats_baselines(context: AssetCheckExecutionContext, warehous
     return beats_baselines(frame, "roc_auc", "held-out window", AssetCheckSeverity.WARN)
 
 
-@asset_check(asset=customer_scores, name="scores_are_probabilities", blocking=True,
+@asset_check(asset="customer_scores", name="scores_are_probabilities", blocking=True,
              description="Every score is a probability: no NaN purchase probability, all scores within [0, 1].")
 def scores_are_probabilities(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> AssetCheckResult:
     """Fail on a missing purchase probability or any score outside [0, 1]."""
@@ -349,4 +387,52 @@ def offers_within_bounds(context: AssetCheckExecutionContext, config: OffersConf
                                       "below_margin_floor": int(thin.sum())})
 
 
-score_checks = [purchase_model_beats_baselines, scores_are_probabilities, recommendations_beat_baselines, offers_within_bounds]
+class AucDropConfig(Config):
+    """How far the purchase model's held-out ROC AUC may fall below the previous run's before the
+    check fails. One standard error of the AUC on a window of a few hundred buyers is about 0.02."""
+
+    margin: float = 0.03
+
+
+def _recorded_auc(context: AssetCheckExecutionContext, scan: int = 20) -> tuple[dict | None, dict | None]:
+    """The purchase ROC AUC of customer_scores' latest materialization and of the newest one by
+    another run (each as {"roc_auc", "as_of", "run_id"}), from Dagster's event log. Within a run
+    the latest is that run's; re-executed alone, the check compares the last two runs."""
+    latest = previous = None
+    for record in context.instance.fetch_materializations(AssetKey("customer_scores"), limit=scan).records:
+        metadata = record.asset_materialization.metadata if record.asset_materialization else {}
+        if "purchase_roc_auc" not in metadata:
+            continue  # a materialization from before the AUC was recorded
+        found = {"roc_auc": float(metadata["purchase_roc_auc"].value), "as_of": metadata["as_of"].value, "run_id": record.run_id}
+        if latest is None:
+            latest = found
+        elif record.run_id != latest["run_id"]:
+            previous = found
+            break
+    return latest, previous
+
+
+@asset_check(asset="customer_scores", name="purchase_auc_not_below_last_run",
+             description="The purchase model's held-out ROC AUC is not below the previous run's by more than the "
+                         "configured margin (default 0.03); a first run passes.")
+def purchase_auc_not_below_last_run(context: AssetCheckExecutionContext, config: AucDropConfig) -> AssetCheckResult:
+    """Fail when the latest purchase ROC AUC fell more than ``margin`` below the previous run's."""
+    current, previous = _recorded_auc(context)
+    if current is None:
+        return AssetCheckResult(passed=False, severity=AssetCheckSeverity.ERROR,
+                                description="customer_scores has no materialization with a ROC AUC: nothing to check")
+    if previous is None:
+        return AssetCheckResult(passed=True, description=f"no earlier run to compare with; ROC AUC {current['roc_auc']:.4f}",
+                                metadata={"roc_auc": current["roc_auc"]})
+    drop = previous["roc_auc"] - current["roc_auc"]
+    return AssetCheckResult(
+        passed=bool(drop <= config.margin), severity=AssetCheckSeverity.ERROR,
+        description=f"held-out ROC AUC {current['roc_auc']:.4f} as of {current['as_of']}, previous run "
+                    f"{previous['roc_auc']:.4f} as of {previous['as_of']}; allowed drop {config.margin}",
+        metadata={"roc_auc": current["roc_auc"], "previous_roc_auc": previous["roc_auc"], "drop": drop,
+                  "margin": config.margin, "previous_run": previous["run_id"]},
+    )
+
+
+score_checks = [purchase_model_beats_baselines, scores_are_probabilities, purchase_auc_not_below_last_run,
+                recommendations_beat_baselines, offers_within_bounds]

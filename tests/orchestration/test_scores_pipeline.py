@@ -126,3 +126,37 @@ def test_a_backtest_needs_a_complete_window(pipeline_run, tmp_path):
     done, results = run_backtest(warehouse, "2030-01-01")
     assert done.returncode == 1 and results.empty
     assert "is not complete" in done.stderr
+
+
+def test_auc_check_passes_a_first_run(pipeline_run):
+    checks = {e.check_name: e for e in pipeline_run["result"].get_asset_check_evaluations()}
+    check = checks["purchase_auc_not_below_last_run"]
+    assert check.passed and check.description.startswith("no earlier run")
+
+
+@pytest.mark.parametrize("earlier_gain, passes", [(0.02, True), (0.05, False)])
+def test_auc_check_fails_when_the_auc_fell_more_than_the_margin(pipeline_run, tmp_path, monkeypatch, earlier_gain, passes):
+    """An earlier run recorded a higher AUC (reported to Dagster as an external materialization);
+    the scores run again on a copy of the test warehouse and the check compares with it."""
+    from dagster import AssetMaterialization, DagsterInstance, materialize
+
+    from orchestration.assets.scores import AucDropConfig, customer_scores, purchase_auc_not_below_last_run
+    from orchestration.resources import build_resources
+
+    warehouse = tmp_path / "loyalist.duckdb"
+    shutil.copy(pipeline_run["warehouse"], warehouse)
+    monkeypatch.setenv("LOYALIST_WAREHOUSE", str(warehouse))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        auc = con.sql("select roc_auc from ml.score_evaluation where task = 'purchase' and model = 'model'").fetchall()[0][0]
+    instance = DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(AssetMaterialization(
+        "customer_scores", metadata={"purchase_roc_auc": auc + earlier_gain, "as_of": "an earlier run"}))
+    result = materialize([customer_scores, purchase_auc_not_below_last_run], resources=build_resources(),
+                         instance=instance, raise_on_error=False)
+    assert result.is_node_success("customer_scores")
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed is passes
+    # the same data gives the same model: this run's AUC is the one the pipeline recorded
+    assert check.metadata["roc_auc"].value == pytest.approx(auc, abs=1e-9)
+    assert check.metadata["drop"].value == pytest.approx(earlier_gain, abs=1e-9)
+    assert check.metadata["margin"].value == AucDropConfig().margin
