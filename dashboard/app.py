@@ -4,6 +4,8 @@ Run with `make dashboard` (streamlit run dashboard/app.py). Every number comes f
 marts' snapshot (dashboard.data); each page is one function.
 """
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from dashboard.data import AUDIENCES, query
@@ -11,6 +13,18 @@ from dashboard.data import AUDIENCES, query
 
 def _money(value) -> str:
     return f"{value:,.0f}"
+
+
+def _calibration_chart(curve: pd.DataFrame) -> alt.LayerChart:
+    """Observed rate against mean predicted probability per bin, over the diagonal of a perfect fit."""
+    top = float(curve["bin_upper"].max())
+    diagonal = alt.Chart(pd.DataFrame({"predicted": [0.0, top], "observed": [0.0, top]})).mark_line(
+        color="gray", strokeDash=[4, 4]).encode(x="predicted", y="observed")
+    measured = alt.Chart(curve).mark_line(point=True).encode(
+        x=alt.X("mean_predicted", title="mean predicted probability"),
+        y=alt.Y("observed_rate", title="observed rate"),
+        tooltip=["bin", "customers", alt.Tooltip("mean_predicted", format=".3f"), alt.Tooltip("observed_rate", format=".3f")])
+    return diagonal + measured
 
 
 def overview():
@@ -50,7 +64,8 @@ def segments():
 
 
 def affinities():
-    """Basket and sequence rules with names, and the gaps between sequence purchases."""
+    """Basket and sequence rules with names; for sequence rules, the gaps between the purchases
+    (the median gap over rules, and the whole gap histogram of one rule)."""
     st.title("Product affinities")
     kind = st.radio("Affinity", ["bought together", "bought next"], horizontal=True)
     levels = query("select distinct level from product_affinities where affinity = ? order by level", [kind])["level"].tolist()
@@ -64,10 +79,23 @@ def affinities():
         st.subheader("Weeks from one purchase to the next (median per rule)")
         st.bar_chart(query("select cast(round(median_gap_weeks) as integer) as weeks, count(*) as rules from product_affinities "
                            "where affinity = 'bought next' and level = ? group by all order by weeks", [level]).set_index("weeks"))
+        st.subheader("Weeks from one purchase to the next, one rule")
+        top = query("select rule_rank, antecedent, consequent, antecedent_name || ' → ' || consequent_name as rule "
+                    "from product_affinities where affinity = 'bought next' and level = ? and segment_by = 'all' "
+                    "order by rule_rank limit 20", [level])
+        if len(top):
+            rule = top.iloc[st.selectbox("Rule (the 20 of highest lift)", range(len(top)), format_func=top["rule"].__getitem__)]
+            gaps = query("select gap_weeks as weeks, order_pairs from product_affinity_gaps where level = ? and segment_by = 'all' "
+                         "and antecedent = ? and consequent = ? order by weeks", [level, rule["antecedent"], rule["consequent"]])
+            st.metric("Order pairs of the rule", f"{int(gaps['order_pairs'].sum()):,}")
+            st.bar_chart(gaps.set_index("weeks"))
+            st.caption("Every pair of a day the customer bought the first item and a later day within the window they bought "
+                       "the second, by weeks between them (rounded); peaks are the usual gaps.")
 
 
 def scores():
-    """Distributions of the purchase and churn probabilities, and the bands."""
+    """The bands, the distributions of the purchase and churn probabilities, and their calibration
+    curves on the held-out window."""
     st.title("Scores")
     bands = query("select purchase_band, count(*) as customers, avg(purchase_probability) as mean_probability "
                   "from customer_360 where purchase_band is not null group by all order by mean_probability")
@@ -79,6 +107,18 @@ def scores():
         histogram = query(f"select least(floor({score} * 20) / 20, 0.95) as bin, count(*) as customers from customer_360 "
                           f"where {score} is not null group by all order by bin")
         st.bar_chart(histogram.set_index("bin"))
+    curves = query("select task, as_of, window_start, bin_lower, bin_upper, "
+                   "printf('%.1f-%.1f', bin_lower, bin_upper) as bin, customers, mean_predicted, observed_rate "
+                   "from score_calibration order by task desc, bin_lower")
+    if len(curves):
+        st.subheader("Calibration on the held-out window")
+        for column, (task, curve) in zip(st.columns(curves["task"].nunique()), curves.groupby("task", sort=False)):
+            column.metric(f"Held-out customers ({task})", f"{int(curve['customers'].sum()):,}")
+            column.altair_chart(_calibration_chart(curve))
+            column.dataframe(curve[["bin", "customers", "mean_predicted", "observed_rate"]], hide_index=True)
+            column.caption(f"{task.capitalize()}: customers scored as of {str(curve['window_start'].iloc[0])[:10]}, outcome "
+                           f"seen up to {str(curve['as_of'].iloc[0])[:10]}. The window also fits the calibration, so this "
+                           "curve shows the fit; `loyalist backtest` gives the independent check.")
 
 
 def audiences():

@@ -5,7 +5,8 @@ but it reads the warehouse from the Dagster process while the dbt process still 
 single write lock. So each dbt stage reads the columns once dbt has exited (one query over
 ``information_schema``), and this module derives, with sqlglot, which parent columns feed each
 column of a model's compiled SQL. The result is standard Dagster metadata:
-``dagster/column_schema`` (the built columns and their types) and ``dagster/column_lineage``.
+``dagster/column_schema`` (the built columns and their types) and ``dagster/column_lineage``,
+plus the lineage as a Markdown table (``column_lineage``), which the open-source UI shows.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetKey, TableColumn, TableColumnDep, TableColumnLineage, TableSchema
+from dagster import AssetKey, MetadataValue, TableColumn, TableColumnDep, TableColumnLineage, TableSchema
 from sqlglot import MappingSchema, exp, parse_one
 from sqlglot.lineage import lineage
 from sqlglot.optimizer import optimize
 
-__all__ = ["RelationColumns", "warehouse_columns", "lineage_schema", "model_column_metadata"]
+__all__ = ["RelationColumns", "warehouse_columns", "lineage_schema", "model_column_metadata", "lineage_markdown"]
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +120,20 @@ def model_column_metadata(manifest: Mapping[str, Any], unique_id: str, compiled_
         logger.warning(f"no column lineage for {unique_id}: {type(why).__name__}: {why}")
         return metadata
     # columns built but not named by the SQL (e.g. added by a materialisation) depend on nothing known
-    metadata["dagster/column_lineage"] = TableColumnLineage(deps_by_column={name: deps.get(name, []) for name, _ in built})
+    by_column = {name: deps.get(name, []) for name, _ in built}
+    metadata["dagster/column_lineage"] = TableColumnLineage(deps_by_column=by_column)
+    # the open-source UI draws no column lineage (a Dagster+ view): the same as a table it shows
+    metadata["column_lineage"] = MetadataValue.md(lineage_markdown(by_column))
     return metadata
+
+
+def lineage_markdown(deps_by_column: Mapping[str, list[TableColumnDep]]) -> str:
+    """Column lineage as a Markdown table: each column and the parent columns it is computed from."""
+    rows = ["| column | computed from |", "|---|---|"]
+    for column, deps in deps_by_column.items():
+        parents = ", ".join(f"{dep.asset_key.to_user_string()}.{dep.column_name}" for dep in deps)
+        rows.append(f"| {column} | {parents or '(no column: a constant or a count)'} |")
+    return "\n".join(rows)
 
 
 def _without_catalog(sql: str, dialect: str) -> str:

@@ -25,28 +25,52 @@ def dashboard(pipeline_run):
         yield url
 
 
-def _metrics(driver, url: str, page: str, expected: int, name: str) -> dict[str, str]:
-    """Open a page, wait until it shows ``expected`` metrics and stops running, screenshot it, and
-    return its metrics as label -> value text."""
+def _metrics(driver, url: str, page: str, expected: int, name: str, choose: str | None = None) -> dict[str, str]:
+    """Open a page (and click the option labelled ``choose``, if given), wait until it shows
+    ``expected`` metrics and stops running, screenshot the whole page, and return its metrics as
+    label -> value text."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(f"{url}/{page}")  # the default page (overview) is the root
     metric = "[data-testid='stMetric']"
 
-    def ready(d):
-        running = d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
-        return len(d.find_elements(By.CSS_SELECTOR, metric)) >= expected and not any(e.text for e in running)
+    def showing(count: int):
+        def ready(d):
+            running = d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']")
+            return len(d.find_elements(By.CSS_SELECTOR, metric)) >= count and not any(e.text for e in running)
+        return ready
 
-    WebDriverWait(driver, 60).until(ready)
+    # an element read while Streamlit redraws it goes stale: wait on, and read the page in one script
+    wait = WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,))
+    if choose is not None:
+        wait.until(showing(1))
+        driver.find_element(By.XPATH, f"//label[.//p[text()='{choose}']]").click()
+    wait.until(showing(expected))
     time.sleep(1.0)  # charts draw after the data arrives
+    _screenshot(driver, f"dashboard-{name}.png")
+    return dict(driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), e => ["
+        "e.querySelector(\"[data-testid='stMetricLabel']\").innerText.trim(),"
+        "e.querySelector(\"[data-testid='stMetricValue']\").innerText.trim()])", metric))
+
+
+def _screenshot(driver, file_name: str) -> None:
+    """Screenshot the whole page: the window is made as tall as the page's content, then restored."""
+    size = driver.get_window_size()
+    height = driver.execute_script("return document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    driver.set_window_size(size["width"], max(size["height"], height + 100))
+    time.sleep(0.5)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SCREENSHOTS / f"dashboard-{name}.png"))
-    shown = {}
-    for element in driver.find_elements(By.CSS_SELECTOR, metric):
-        label = element.find_element(By.CSS_SELECTOR, "[data-testid='stMetricLabel']").text
-        shown[label] = element.find_element(By.CSS_SELECTOR, "[data-testid='stMetricValue']").text
-    return shown
+    driver.save_screenshot(str(SCREENSHOTS / file_name))
+    driver.set_window_size(size["width"], size["height"])
+
+
+def _captions(driver) -> str:
+    """The text of every caption on the page, one per line."""
+    return driver.execute_script("return Array.from(document.querySelectorAll(\"[data-testid='stCaptionContainer']\"), "
+                                 "e => e.innerText.trim()).join('\\n')")
 
 
 @pytest.fixture()
@@ -80,11 +104,32 @@ def test_affinities_list_the_sku_rules(browser, dashboard, marts):
     assert shown["Rules"] == (f"{rules:,}" if rules < 50 else "50+")
 
 
-def test_scores_show_the_bands(browser, dashboard, marts):
+def test_affinities_show_the_gap_histogram_of_the_top_sequence_rule(browser, dashboard, marts):
+    levels = [level for (level,) in marts.execute("select distinct level from product_affinities "
+                                                  "where affinity = 'bought next' order by level").fetchall()]
+    level = "sku" if "sku" in levels else levels[0]  # the page's default level
+    shown = _metrics(browser, dashboard, "affinities", 2, "affinities-bought-next", choose="bought next")
+    # the rule chosen first is the level's highest-lift rule (rank 1); its pairs summed over the weeks
+    pairs = _one(marts, "select sum(order_pairs) from product_affinity_gaps where level = ? and segment_by = 'all' "
+                        "and rule_rank = 1", [level])
+    assert pairs > 0 and shown["Order pairs of the rule"] == f"{pairs:,}"
+    rules = _one(marts, "select count(*) from product_affinities where affinity = 'bought next' and level = ? "
+                        "and segment_by = 'all'", [level])
+    assert shown["Rules"] == (f"{rules:,}" if rules < 50 else "50+")
+
+
+def test_scores_show_the_bands_and_the_calibration_curves(browser, dashboard, marts):
     bands = dict(marts.execute("select purchase_band, count(*) from customer_360 where purchase_band is not null "
                                "group by all").fetchall())
-    shown = _metrics(browser, dashboard, "scores", len(bands), "scores")
-    assert {label.lower(): value for label, value in shown.items()} == {band: f"{n:,}" for band, n in bands.items()}
+    held_out = dict(marts.execute("select task, sum(customers) from score_calibration group by all").fetchall())
+    assert {"purchase", "churn"} <= set(held_out)
+    shown = _metrics(browser, dashboard, "scores", len(bands) + len(held_out), "scores")
+    assert shown == {**{band.capitalize(): f"{n:,}" for band, n in bands.items()},
+                     **{f"Held-out customers ({task})": f"{n:,}" for task, n in held_out.items()}}
+    captions = _captions(browser)
+    for task, window_start, as_of in marts.execute("select distinct task, window_start, as_of from score_calibration").fetchall():
+        assert f"{task.capitalize()}: customers scored as of {window_start}, outcome seen up to {as_of}." in captions
+    assert captions.count("loyalist backtest gives the independent check") == len(held_out)
 
 
 def test_audience_builder_counts_the_audience(browser, dashboard, marts):

@@ -72,7 +72,12 @@ def test_column_lineage_names_only_upstream_assets_and_real_columns(dbt_model_me
 
 
 def test_customer_360_columns_trace_to_the_python_scores_and_the_marts(pipeline_run):
-    deps = _deps(_latest(pipeline_run["instance"], AssetKey(["serving", "customer_360"])))
+    metadata = _latest(pipeline_run["instance"], AssetKey(["serving", "customer_360"]))
+    deps = _deps(metadata)
+    # the table the open-source UI shows says the same
+    table = metadata["column_lineage"].value
+    assert "| purchase_probability | customer_scores.purchase_probability |" in table
+    assert len(table.splitlines()) == 2 + len(deps)
     assert deps["purchase_probability"] == {("customer_scores", "purchase_probability")}
     assert ("customer_segments", "segment_name") in deps["segment_name"]
     assert deps["monetary"] == {("marts/customer_rfm", "monetary")}

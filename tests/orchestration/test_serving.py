@@ -1,6 +1,7 @@
 """The serving marts of the demo run agree with what they are built from: customer_360 carries the
 scores and next best offer of ml, segment_summary adds up to customer_360, product_affinities holds
-every rule, and each audience is exactly the customers its definition picks (recomputed in pandas)."""
+every rule, product_affinity_gaps adds up to each sequence rule, score_calibration is the held-out
+window's curve, and each audience is exactly the customers its definition picks (recomputed in pandas)."""
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,53 @@ def test_product_affinities_hold_every_basket_and_sequence_rule_with_names(con):
                        "or consequent_name is null").fetchall()[0][0] == 0
 
 
+RULE_KEY = ["level", "segment_by", "segment", "antecedent", "consequent"]
+
+
+def test_product_affinity_gaps_add_up_to_each_sequence_rule_under_its_names(con):
+    gaps = _df(con, "select * from serving.product_affinity_gaps")
+    source = _df(con, "select * from ml.sequence_gap_histogram")
+    assert len(gaps) == len(source) > 0
+    assert gaps["order_pairs"].sum() == source["order_pairs"].sum()
+    assert set(gaps["segment_by"]) == set(source["segment_by"])
+    # summed over the weeks, each rule's histogram holds exactly the rule's order pairs
+    rules = _df(con, "select * from ml.sequence_rules").set_index(RULE_KEY)
+    per_rule = gaps.groupby(RULE_KEY)["order_pairs"].sum()
+    assert set(per_rule.index) == set(rules.index[rules["order_pairs"] > 0])
+    assert (per_rule == rules.loc[per_rule.index, "order_pairs"]).all()
+    # every histogram joins to its 'bought next' rule of product_affinities, with that rule's rank and names
+    affinities = _df(con, "select * from serving.product_affinities where affinity = 'bought next'").set_index(RULE_KEY)
+    named = gaps.set_index(RULE_KEY)
+    assert named.index.isin(affinities.index).all()
+    shown = affinities.loc[named.index]
+    for column in ("rule_rank", "antecedent_name", "consequent_name"):
+        assert (named[column].to_numpy() == shown[column].to_numpy()).all(), column
+    # and it is the histogram the rule's median gap was read from: the first week holding half the pairs
+    ordered = gaps.sort_values(RULE_KEY + ["gap_weeks"])
+    by_rule = ordered.groupby(RULE_KEY)["order_pairs"]
+    median = ordered[by_rule.cumsum() >= by_rule.transform("sum") / 2].groupby(RULE_KEY)["gap_weeks"].first()
+    assert np.array_equal(median.to_numpy(dtype=float), affinities.loc[median.index, "median_gap_weeks"].to_numpy())
+
+
+def test_score_calibration_is_the_held_out_curve_of_each_propensity(con):
+    curve = _df(con, "select * from serving.score_calibration order by task, bin_lower")
+    source = _df(con, "select * from ml.score_calibration order by task, bin_lower").rename(columns={"rows": "customers"})
+    pd.testing.assert_frame_equal(curve, source, check_dtype=False)
+    assert {"purchase", "churn"} == set(curve["task"])
+    held_out = _df(con, "select * from ml.score_evaluation where model = 'model'").set_index("task")
+    for task, bins in curve.groupby("task"):
+        expected = held_out.loc[task]
+        assert bins["customers"].sum() == expected["customers"] > 100, task
+        assert (bins["bin_upper"] - bins["bin_lower"]).round(9).eq(0.1).all() and len(bins) <= 10
+        weight = bins["customers"] / bins["customers"].sum()
+        # the bins' observed rates average to the window's positive rate, their gaps to the model's ECE
+        assert (weight * bins["observed_rate"]).sum() == pytest.approx(expected["positive_rate"]), task
+        assert (weight * (bins["observed_rate"] - bins["mean_predicted"]).abs()).sum() == pytest.approx(expected["ece"]), task
+        assert (pd.to_datetime(bins["window_start"]) == pd.Timestamp(expected["window_start"])).all(), task
+    as_of = con.execute("select max(as_of) from serving.customer_360").fetchall()[0][0]
+    assert set(pd.to_datetime(curve["as_of"])) == {pd.Timestamp(as_of)}
+
+
 def test_at_risk_high_value_audience_is_its_definition(con):
     c360 = _df(con, "select customer_id, churn_probability, m_score from serving.customer_360")
     wanted = set(c360.loc[(c360["churn_probability"] >= 0.5) & (c360["m_score"] >= 4), "customer_id"])
@@ -95,7 +143,7 @@ def test_the_dashboard_snapshot_holds_every_mart_of_the_exposure(con, pipeline_r
     from orchestration.snapshot import open_snapshot
 
     names = exposure_models("loyalist_dashboard")
-    assert {"customer_360", "segment_summary", "product_affinities"} <= set(names)
+    assert {"customer_360", "segment_summary", "product_affinities", "product_affinity_gaps", "score_calibration"} <= set(names)
     with open_snapshot(settings.snapshot_path(pipeline_run["warehouse"])) as snapshot:
         for name in names:
             copied = snapshot.execute(f"select count(*) from {name}").fetchall()[0][0]
