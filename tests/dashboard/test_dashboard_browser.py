@@ -1,10 +1,13 @@
 """The dashboard in a real browser: each page loads in headless Chromium, shows the numbers of the
-serving marts, and keeps serving while a run holds the warehouse. Screenshots go to docs/screenshots/."""
+serving marts, and keeps serving while a run holds the warehouse and while a real `loyalist run`
+rewrites it. Screenshots go to docs/screenshots/."""
 
 import os
 import subprocess
 import sys
 import time
+
+import shutil
 
 import duckdb
 import pytest
@@ -13,15 +16,20 @@ from orchestration import settings
 from browser_testkit import SCREENSHOTS, served
 
 
+def _served_dashboard(warehouse):
+    """`streamlit run dashboard/app.py` on the snapshot beside ``warehouse`` (a context: its URL)."""
+    app = str(settings.REPO_ROOT / "dashboard" / "app.py")
+    env = {**os.environ, "LOYALIST_WAREHOUSE": str(warehouse)}
+    return served(lambda port: [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
+                                "--server.port", str(port), "--browser.gatherUsageStats", "false",
+                                "--server.fileWatcherType", "none"],
+                  env, "/_stcore/health", 60, "the dashboard")
+
+
 @pytest.fixture(scope="module")
 def dashboard(pipeline_run):
-    """`streamlit run dashboard/app.py` on the test warehouse's snapshot; yields its URL."""
-    app = str(settings.REPO_ROOT / "dashboard" / "app.py")
-    env = {**os.environ, "LOYALIST_WAREHOUSE": str(pipeline_run["warehouse"])}
-    with served(lambda port: [sys.executable, "-m", "streamlit", "run", app, "--server.headless", "true",
-                              "--server.port", str(port), "--browser.gatherUsageStats", "false",
-                              "--server.fileWatcherType", "none"],
-                env, "/_stcore/health", 60, "the dashboard") as url:
+    """The dashboard on the test warehouse's snapshot; yields its URL."""
+    with _served_dashboard(pipeline_run["warehouse"]) as url:
         yield url
 
 
@@ -149,3 +157,46 @@ def test_the_dashboard_keeps_serving_while_a_run_holds_the_warehouse(browser, da
         run.stdin.write("\n")
         run.stdin.flush()
         run.wait(timeout=30)
+
+
+def test_the_dashboard_keeps_serving_while_loyalist_run_rewrites_the_warehouse(browser, pipeline_run, tmp_path):
+    """A real run (dbt rebuilds the serving marts, the snapshot is republished) on a copy of the test
+    warehouse, with the overview reloaded in the browser until the run ends. Page loads are timed
+    against the run's log: dbt holds the warehouse's write lock between "Running dbt command" and
+    "Finished dbt command"."""
+    import threading
+
+    warehouse = tmp_path / "loyalist.duckdb"
+    for source in (pipeline_run["warehouse"], settings.snapshot_path(pipeline_run["warehouse"])):
+        shutil.copy(source, tmp_path / source.name)
+    with duckdb.connect(str(settings.snapshot_path(warehouse)), read_only=True) as con:
+        customers = f"{_one(con, 'select count(*) from customer_360'):,}"
+    env = {**os.environ, "LOYALIST_WAREHOUSE": str(warehouse), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    marks: dict[str, float] = {}
+    lines: list[str] = []
+
+    def follow(stream):
+        for line in stream:
+            lines.append(line)
+            for mark in ("Running dbt command", "Finished dbt command"):
+                if mark in line:
+                    marks.setdefault(mark, time.monotonic())
+
+    with _served_dashboard(warehouse) as url:
+        run = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--only", "serving_models,dashboard_snapshot"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        reader = threading.Thread(target=follow, args=(run.stdout,), daemon=True)
+        reader.start()
+        loads = []
+        while run.poll() is None:
+            started = time.monotonic()
+            shown = _metrics(browser, url, "", 3, "overview-during-a-run")
+            assert shown["Customers"] == customers
+            loads.append((started, time.monotonic()))
+        reader.join(timeout=60)
+        assert run.returncode == 0, "".join(lines[-40:])
+        write = (marks["Running dbt command"], marks["Finished dbt command"])
+        during = [load for load in loads if load[0] < write[1] and load[1] > write[0]]
+        assert during, f"no page load overlapped dbt's write ({len(loads)} loads, write {write[1] - write[0]:.1f} s)"
+        # and after the run, the dashboard reads the snapshot the run republished
+        assert _metrics(browser, url, "", 3, "overview")["Customers"] == customers

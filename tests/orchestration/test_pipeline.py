@@ -94,6 +94,7 @@ def test_step_durations_cover_every_stage(pipeline_run):
                                        "identity_quality_identity_quality_targets",
                                        "customer_scores_purchase_model_beats_baselines",
                                        "customer_scores_scores_are_probabilities",
+                                       "customer_scores_purchase_auc_not_below_last_run",
                                        "customer_recommendations_recommendations_beat_baselines",
                                        "customer_offers_offers_within_bounds"}
     assert all(seconds > 0 for seconds in durations.values())

@@ -3,7 +3,8 @@
     of a customer's A day and later B day fall at each gap in whole weeks (ml.sequence_gap_histogram,
     weeks without pairs left out), with the rule's rank and names as product_affinities shows
     them. The rule is looked up with a left join, so a histogram whose rule is missing from
-    product_affinities keeps its row with null names and fails the not_null tests.
+    product_affinities keeps its row with null names and fails the not_null tests. The keys are
+    cast: a run that finds no sequence rule writes an empty table whose columns have no type.
 #}
 
 with
@@ -18,12 +19,12 @@ rules as (
 )
 
 select
-    gaps.level,
-    gaps.segment_by,
-    gaps.segment,
+    cast(gaps.level as {{ dbt.type_string() }}) as level,
+    cast(gaps.segment_by as {{ dbt.type_string() }}) as segment_by,
+    cast(gaps.segment as {{ dbt.type_string() }}) as segment,
     rules.rule_rank,
-    gaps.antecedent,
-    gaps.consequent,
+    cast(gaps.antecedent as {{ dbt.type_string() }}) as antecedent,
+    cast(gaps.consequent as {{ dbt.type_string() }}) as consequent,
     rules.antecedent_name,
     rules.consequent_name,
     cast(gaps.gap_weeks as integer) as gap_weeks,
