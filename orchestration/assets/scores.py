@@ -203,6 +203,10 @@ def customer_scores(context: AssetExecutionContext, config: ScoresConfig, wareho
     yield MaterializeResult(asset_key="customer_scores", metadata={
         "dagster/row_count": len(table),
         "as_of": str(as_of),
+        # what makes two runs' AUCs comparable (purchase_auc_not_below_last_run): the horizon, and
+        # the explicit cut-off of a backtest ("" for a run over all data, whose as_of moves daily)
+        "horizon_days": config.horizon_days,
+        "cut_at": cutoff.as_of,
         # plain floats, so the UI plots them run over run and the next run's check compares with them
         **{f"{task}_{metric}": float(model.loc[task, metric]) for task in model.index for metric in ("roc_auc", "pr_auc")},
         "holdout_window": f"{purchase.holdout_cutoff} .. {as_of} (purchase)",
@@ -394,35 +398,41 @@ class AucDropConfig(Config):
     margin: float = 0.03
 
 
-def _recorded_auc(context: AssetCheckExecutionContext, scan: int = 20) -> tuple[dict | None, dict | None]:
-    """The purchase ROC AUC of customer_scores' latest materialization and of the newest one by
-    another run (each as {"roc_auc", "as_of", "run_id"}), from Dagster's event log. Within a run
-    the latest is that run's; re-executed alone, the check compares the last two runs."""
+def _recorded_auc(context: AssetCheckExecutionContext, scan: int = 50) -> tuple[dict | None, dict | None]:
+    """The purchase ROC AUC of customer_scores' latest materialization and of the newest comparable
+    one by another run (each as {"roc_auc", "as_of", "run_id"}), from Dagster's event log.
+
+    Comparable: the same horizon and the same explicit cut-off, so a daily run is compared with the
+    previous daily run and a backtest with an earlier backtest at its own cut-off, never with one
+    at another. Within a run the latest is that run's; re-executed alone, the check compares the
+    last two runs.
+    """
     latest = previous = None
     for record in context.instance.fetch_materializations(AssetKey("customer_scores"), limit=scan).records:
         metadata = record.asset_materialization.metadata if record.asset_materialization else {}
         if "purchase_roc_auc" not in metadata:
             continue  # a materialization from before the AUC was recorded
-        found = {"roc_auc": float(metadata["purchase_roc_auc"].value), "as_of": metadata["as_of"].value, "run_id": record.run_id}
+        found = {"roc_auc": float(metadata["purchase_roc_auc"].value), "as_of": metadata["as_of"].value, "run_id": record.run_id,
+                 "kind": tuple(metadata[k].value if k in metadata else None for k in ("horizon_days", "cut_at"))}
         if latest is None:
             latest = found
-        elif record.run_id != latest["run_id"]:
+        elif record.run_id != latest["run_id"] and found["kind"] == latest["kind"]:
             previous = found
             break
     return latest, previous
 
 
 @asset_check(asset="customer_scores", name="purchase_auc_not_below_last_run",
-             description="The purchase model's held-out ROC AUC is not below the previous run's by more than the "
-                         "configured margin (default 0.03); a first run passes.")
+             description="The purchase model's held-out ROC AUC is not below the previous comparable run's (same "
+                         "horizon, same backtest cut-off) by more than the configured margin (default 0.03); a first run passes.")
 def purchase_auc_not_below_last_run(context: AssetCheckExecutionContext, config: AucDropConfig) -> AssetCheckResult:
-    """Fail when the latest purchase ROC AUC fell more than ``margin`` below the previous run's."""
+    """Fail when the latest purchase ROC AUC fell more than ``margin`` below the previous comparable run's."""
     current, previous = _recorded_auc(context)
     if current is None:
         return AssetCheckResult(passed=False, severity=AssetCheckSeverity.ERROR,
                                 description="customer_scores has no materialization with a ROC AUC: nothing to check")
     if previous is None:
-        return AssetCheckResult(passed=True, description=f"no earlier run to compare with; ROC AUC {current['roc_auc']:.4f}",
+        return AssetCheckResult(passed=True, description=f"no earlier comparable run; ROC AUC {current['roc_auc']:.4f}",
                                 metadata={"roc_auc": current["roc_auc"]})
     drop = previous["roc_auc"] - current["roc_auc"]
     return AssetCheckResult(

@@ -131,11 +131,16 @@ def test_a_backtest_needs_a_complete_window(pipeline_run, tmp_path):
 def test_auc_check_passes_a_first_run(pipeline_run):
     checks = {e.check_name: e for e in pipeline_run["result"].get_asset_check_evaluations()}
     check = checks["purchase_auc_not_below_last_run"]
-    assert check.passed and check.description.startswith("no earlier run")
+    assert check.passed and check.description.startswith("no earlier comparable run")
 
 
-@pytest.mark.parametrize("earlier_gain, passes", [(0.02, True), (0.05, False)])
-def test_auc_check_fails_when_the_auc_fell_more_than_the_margin(pipeline_run, tmp_path, monkeypatch, earlier_gain, passes):
+@pytest.mark.parametrize("earlier_gain, earlier_cut_at, passes", [
+    (0.02, "", True),             # a daily run, within the margin
+    (0.05, "", False),            # a daily run, beyond it
+    (0.05, "2026-06-01", True),   # a backtest at another cut-off is no comparison
+])
+def test_auc_check_fails_when_the_auc_fell_more_than_the_margin(pipeline_run, tmp_path, monkeypatch, earlier_gain,
+                                                                earlier_cut_at, passes):
     """An earlier run recorded a higher AUC (reported to Dagster as an external materialization);
     the scores run again on a copy of the test warehouse and the check compares with it."""
     from dagster import AssetMaterialization, DagsterInstance, materialize
@@ -150,7 +155,8 @@ def test_auc_check_fails_when_the_auc_fell_more_than_the_margin(pipeline_run, tm
         auc = con.sql("select roc_auc from ml.score_evaluation where task = 'purchase' and model = 'model'").fetchall()[0][0]
     instance = DagsterInstance.ephemeral()
     instance.report_runless_asset_event(AssetMaterialization(
-        "customer_scores", metadata={"purchase_roc_auc": auc + earlier_gain, "as_of": "an earlier run"}))
+        "customer_scores", metadata={"purchase_roc_auc": auc + earlier_gain, "as_of": "an earlier run",
+                                     "horizon_days": ScoresConfig().horizon_days, "cut_at": earlier_cut_at}))
     result = materialize([customer_scores, purchase_auc_not_below_last_run], resources=build_resources(),
                          instance=instance, raise_on_error=False)
     assert result.is_node_success("customer_scores")
@@ -158,5 +164,8 @@ def test_auc_check_fails_when_the_auc_fell_more_than_the_margin(pipeline_run, tm
     assert check.passed is passes
     # the same data gives the same model: this run's AUC is the one the pipeline recorded
     assert check.metadata["roc_auc"].value == pytest.approx(auc, abs=1e-9)
-    assert check.metadata["drop"].value == pytest.approx(earlier_gain, abs=1e-9)
-    assert check.metadata["margin"].value == AucDropConfig().margin
+    if earlier_cut_at:
+        assert check.description.startswith("no earlier comparable run")
+    else:
+        assert check.metadata["drop"].value == pytest.approx(earlier_gain, abs=1e-9)
+        assert check.metadata["margin"].value == AucDropConfig().margin
