@@ -20,6 +20,8 @@ from dagster import AssetKey, MetadataValue, TableColumn, TableColumnDep, TableC
 from sqlglot import MappingSchema, exp, parse_one
 from sqlglot.lineage import lineage
 from sqlglot.optimizer import optimize
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import build_scope
 
 __all__ = ["RelationColumns", "warehouse_columns", "lineage_schema", "model_column_metadata", "lineage_markdown"]
 
@@ -56,14 +58,17 @@ def _parent_props(manifest: Mapping[str, Any], unique_id: str) -> Mapping[str, A
 def _column_deps(sql: str, schema: MappingSchema, parents: Mapping[tuple[str, str], AssetKey],
                  dialect: str) -> dict[str, list[TableColumnDep]]:
     """For each output column of ``sql``, the parent columns it is computed from."""
-    # Qualified and with stars expanded, every leaf of the lineage names a real table column;
-    # lineage() gets the text (it re-parses it into the form its walk expects).
+    # Optimized (qualified, stars expanded), every leaf of the lineage names a real table column.
+    # The optimized text is parsed again (lineage's walk expects that form of the tree), qualified
+    # and scoped once for all columns: lineage() would otherwise redo both for every column.
     optimized = optimize(parse_one(sql, dialect=dialect), schema=schema, dialect=dialect)
-    text = optimized.sql(dialect=dialect)
+    tree = qualify(parse_one(optimized.sql(dialect=dialect), dialect=dialect), schema=schema, dialect=dialect,
+                   validate_qualify_columns=False)
+    scope = build_scope(tree)
     deps: dict[str, list[TableColumnDep]] = {}
     for column in optimized.named_selects:
         found: set[TableColumnDep] = set()
-        for node in lineage(column, text, schema=schema, dialect=dialect).walk():
+        for node in lineage(column, tree, schema=schema, dialect=dialect, scope=scope, copy=False).walk():
             table = node.expression.find(exp.Table) if not node.downstream else None
             key = parents.get((table.db.lower(), table.name.lower())) if table is not None else None
             if key is not None:
