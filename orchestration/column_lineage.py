@@ -61,7 +61,12 @@ def _column_deps(sql: str, schema: MappingSchema, parents: Mapping[tuple[str, st
     # Optimized (qualified, stars expanded), every leaf of the lineage names a real table column.
     # The optimized text is parsed again (lineage's walk expects that form of the tree), qualified
     # and scoped once for all columns: lineage() would otherwise redo both for every column.
-    optimized = optimize(parse_one(sql, dialect=dialect), schema=schema, dialect=dialect)
+    tree = parse_one(sql, dialect=dialect)
+    for table in tree.find_all(exp.Table):
+        # schema.table only: the catalog is the DuckDB file's name, which the manifest and the
+        # warehouse may spell differently
+        table.set("catalog", None)
+    optimized = optimize(tree, schema=schema, dialect=dialect)
     tree = qualify(parse_one(optimized.sql(dialect=dialect), dialect=dialect), schema=schema, dialect=dialect,
                    validate_qualify_columns=False)
     scope = build_scope(tree)
@@ -120,7 +125,7 @@ def model_column_metadata(manifest: Mapping[str, Any], unique_id: str, compiled_
     parents = {_relation(_parent_props(manifest, parent)): asset_key_of(parent) for parent in _direct_parents(manifest, unique_id)}
     sql_path = compiled_root / props["package_name"] / props["original_file_path"]
     try:
-        deps = _column_deps(_without_catalog(sql_path.read_text(), dialect), schema, parents, dialect)
+        deps = _column_deps(sql_path.read_text(), schema, parents, dialect)
     except Exception as why:  # sqlglot does not know every dialect feature; the build stands
         logger.warning(f"no column lineage for {unique_id}: {type(why).__name__}: {why}")
         return metadata
@@ -140,11 +145,3 @@ def lineage_markdown(deps_by_column: Mapping[str, list[TableColumnDep]]) -> str:
         rows.append(f"| {column} | {parents or '(no column: a constant or a count)'} |")
     return "\n".join(rows)
 
-
-def _without_catalog(sql: str, dialect: str) -> str:
-    """The SQL with catalog-qualified tables reduced to schema.table: the catalog is the DuckDB
-    file's name, which the manifest and the warehouse may spell differently."""
-    tree = parse_one(sql, dialect=dialect)
-    for table in tree.find_all(exp.Table):
-        table.set("catalog", None)
-    return tree.sql(dialect=dialect)

@@ -392,8 +392,8 @@ def offers_within_bounds(context: AssetCheckExecutionContext, config: OffersConf
 
 
 class AucDropConfig(Config):
-    """How far the purchase model's held-out ROC AUC may fall below the previous run's before the
-    check fails. One standard error of the AUC on a window of a few hundred buyers is about 0.02."""
+    """How far the purchase model's held-out ROC AUC may fall below the previous comparable run's
+    before the check fails. One standard error of the AUC on a window of a few hundred buyers is about 0.02."""
 
     margin: float = 0.03
 
